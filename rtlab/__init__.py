@@ -1,0 +1,9 @@
+"""rtlab: a notebook lab for the ways a web server pushes live data to a client."""
+
+from __future__ import annotations
+
+from rtlab.hub import Hub, Subscription, Topic
+from rtlab.message import Gap, Message
+
+__all__ = ["Gap", "Hub", "Message", "Subscription", "Topic"]
+__version__ = "0.1.0"

@@ -1,0 +1,33 @@
+"""Short polling: `GET /poll/{topic}?after=N` answers at once with what is new.
+
+The body is `{"messages": [...], "next": M}`; `next` is the cursor for the
+following request. Without `after` the answer is empty and `next` is the
+topic's current seq (a live-only start). A `Gap` entry leads `messages` when
+the history no longer holds everything after N.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from rtlab.hub import Subscription
+from rtlab.message import Message
+from rtlab.server.common import HUB, METRICS, parse_cursor, topic_name
+from rtlab.wire.envelope import encode_poll_body
+
+
+def poll_response(request: web.Request, technique: str, sub: Subscription) -> web.Response:
+    """Take what is pending on `sub` and answer it as a poll body (shared with longpoll)."""
+    items = sub.pending()
+    body = encode_poll_body(items, sub.cursor)
+    request.app[METRICS].sent(technique, body, sum(isinstance(i, Message) for i in items))
+    return web.Response(
+        body=body, content_type="application/json", headers={"Cache-Control": "no-store"}
+    )
+
+
+async def poll(request: web.Request) -> web.Response:
+    request.app[METRICS]["poll"].requests += 1
+    topic = topic_name(request)
+    after = parse_cursor(request.query.get("after"), "after")
+    return poll_response(request, "poll", request.app[HUB].subscribe(topic, after))

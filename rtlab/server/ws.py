@@ -1,0 +1,131 @@
+"""WebSocket: `GET /ws/{topic}?after=N`, one text frame per envelope.
+
+Two directions on one connection:
+- down: a sender task follows the topic like any other subscriber and writes
+  each envelope as one text frame (its bytes memoised per message);
+- up: the client may send `{"type": "publish", "data": ...}`; the handler
+  publishes it to the same topic. A malformed text frame gets an
+  `{"type": "error", "error": ...}` frame back and the connection stays up; a
+  binary frame is closed with 1003 (unsupported data) and a frame over the
+  message limit with 1009 (message too big, enforced by aiohttp).
+
+Browsers let any page open a WebSocket to any host, so the handshake checks
+`Origin` (RFC 6455 section 10.2): same-origin and allow-listed origins pass,
+others get `403` before the upgrade. Clients that send no Origin (curl,
+Python) are not browsers and pass. aiohttp's `heartbeat` sends pings and
+closes a peer that stops answering pongs. Per-message compression is off so
+that frames on the wire are exactly what the RFC's framing predicts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from aiohttp import WSCloseCode, WSMsgType, web
+from yarl import URL
+
+from rtlab.hub import Subscription
+from rtlab.message import Message
+from rtlab.server.common import (
+    HUB,
+    METRICS,
+    SETTINGS,
+    STREAMS,
+    cursor_header,
+    json_error,
+    parse_cursor,
+    topic_name,
+)
+
+
+def origin_allowed(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    allowed = request.app[SETTINGS].allowed_origins
+    if "*" in allowed or origin in allowed:
+        return True
+    parsed = URL(origin)
+    return (
+        parsed.is_absolute()
+        and parsed.host is not None
+        and (f"{parsed.host}:{parsed.explicit_port or parsed.port}" == _host_with_port(request))
+    )
+
+
+def _host_with_port(request: web.Request) -> str:
+    host = URL(f"{request.scheme}://{request.host}")
+    return f"{host.host}:{host.explicit_port or host.port}"
+
+
+async def _send_loop(ws: web.WebSocketResponse, sub: Subscription, request: web.Request) -> None:
+    metrics = request.app[METRICS]
+    heartbeat = request.app[SETTINGS].heartbeat
+    with sub:
+        while not ws.closed:
+            batch = await sub.next_batch(timeout=heartbeat)
+            if batch is None:  # server shutting down
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+                return
+            for item in batch:
+                frame = item.json
+                await ws.send_frame(frame, WSMsgType.TEXT)
+                metrics.sent("ws", frame, isinstance(item, Message))
+
+
+async def _error(ws: web.WebSocketResponse, message: str) -> None:
+    await ws.send_str(json.dumps({"type": "error", "error": message}))
+
+
+async def ws(request: web.Request) -> web.StreamResponse:
+    app = request.app
+    settings, counters = app[SETTINGS], app[METRICS]["ws"]
+    counters.requests += 1
+    topic = topic_name(request)
+    after = parse_cursor(request.query.get("after"), "after")
+    if not origin_allowed(request):
+        return json_error(403, f"origin {request.headers['Origin']!r} is not allowed")
+    hub = app[HUB]
+    sub = hub.subscribe(topic, after)
+    socket = web.WebSocketResponse(
+        heartbeat=settings.heartbeat, max_msg_size=settings.max_message, compress=False
+    )
+    socket.headers.update(cursor_header(sub.topic.last_seq, after))
+    await socket.prepare(request)
+    counters.open += 1
+    app[STREAMS].add(socket)
+    sender = asyncio.create_task(_send_loop(socket, sub, request))
+    try:
+        async for frame in socket:
+            if frame.type == WSMsgType.BINARY:
+                await socket.close(
+                    code=WSCloseCode.UNSUPPORTED_DATA, message=b"binary frames are not accepted"
+                )
+                break
+            if frame.type != WSMsgType.TEXT:
+                continue
+            try:
+                request_obj = json.loads(frame.data)
+            except json.JSONDecodeError as exc:
+                await _error(socket, f"frame is not valid JSON: {exc}")
+                continue
+            if not isinstance(request_obj, dict) or request_obj.get("type") != "publish":
+                await _error(socket, 'expected {"type": "publish", "data": <JSON value>}')
+                continue
+            if "data" not in request_obj:
+                await _error(socket, "publish frame has no data")
+                continue
+            hub.publish(topic, request_obj["data"])
+            app[METRICS]["publish"].requests += 1
+    except (ConnectionResetError, ConnectionError):
+        pass
+    finally:
+        counters.open -= 1
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await sender
+        if not socket.closed:
+            await socket.close()
+    return socket
