@@ -1,0 +1,30 @@
+"""One asyncio client per technique, all with the interface of `Client`:
+async iteration over `Message`/`Gap` items, resume on reconnect, counters."""
+
+from __future__ import annotations
+
+from rtlab.clients.base import Client, ClientStats
+from rtlab.clients.iframe import IframeClient
+from rtlab.clients.longpoll import LongPollClient
+from rtlab.clients.poll import PollClient
+from rtlab.clients.sse import SSEClient
+from rtlab.clients.stream import StreamClient
+from rtlab.clients.ws import WebSocketError, WSClient
+
+CLIENTS: dict[str, type[Client]] = {
+    cls.technique: cls
+    for cls in (PollClient, LongPollClient, StreamClient, IframeClient, SSEClient, WSClient)
+}
+
+__all__ = [
+    "CLIENTS",
+    "Client",
+    "ClientStats",
+    "IframeClient",
+    "LongPollClient",
+    "PollClient",
+    "SSEClient",
+    "StreamClient",
+    "WSClient",
+    "WebSocketError",
+]

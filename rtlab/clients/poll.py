@@ -1,0 +1,59 @@
+"""Short polling: ask `GET /poll/{topic}?after=N` every `interval` seconds.
+
+The next request is scheduled `interval` after the previous one *started*
+(like the seed articles' `setInterval`), but never overlaps it: a slow answer
+delays the next request instead of stacking requests up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+
+from rtlab.clients.base import Client
+from rtlab.wire.envelope import WireError, parse_json
+
+
+class PollClient(Client):
+    technique = "poll"
+
+    def __init__(self, url: str, topic: str, *, interval: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(url, topic, **kwargs)
+        if interval < 0:
+            raise ValueError("interval must be >= 0 seconds")
+        self.interval = interval
+        self.empty_responses = 0
+
+    def _params(self) -> dict[str, str]:
+        return {} if self.last_seq is None else {"after": str(self.last_seq)}
+
+    async def _request(
+        self, extra: dict[str, str] | None = None, timeout: aiohttp.ClientTimeout | None = None
+    ) -> list[Any]:
+        """One request; returns its `messages` and moves the cursor to `next`."""
+        params = {**self._params(), **(extra or {})}
+        async with self.http.get(self.endpoint, params=params, timeout=timeout) as response:
+            body = await response.read()
+            self._count_response(response)
+            self.stats.bytes_received += len(body)
+            if response.status != 200:
+                raise WireError(f"{self.technique} got HTTP {response.status}: {body[:200]!r}")
+        answer = parse_json(body)
+        if not isinstance(answer, dict) or not isinstance(answer.get("messages"), list):
+            raise WireError(f"not a poll answer: {body[:200]!r}")
+        messages: list[Any] = answer["messages"]
+        if not messages:
+            self.empty_responses += 1
+            self._adopt_cursor(str(answer.get("next")))
+        return messages
+
+    async def _session(self) -> AsyncIterator[Any]:
+        loop = asyncio.get_running_loop()
+        while True:
+            started = loop.time()
+            for envelope in await self._request():
+                yield envelope
+            await asyncio.sleep(max(0.0, started + self.interval - loop.time()))

@@ -1,0 +1,49 @@
+"""Server-Sent Events, behaving like a browser's EventSource: resume with the
+`Last-Event-ID` header and wait the server's `retry:` time before reconnecting
+(unless `retry_delay` is given explicitly, which wins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rtlab.clients.stream import Decoder, StreamingClient
+from rtlab.wire.envelope import WireError, parse_json
+from rtlab.wire.sse import SSEDecoder
+
+
+class SSEClient(StreamingClient):
+    technique = "sse"
+
+    def __init__(self, url: str, topic: str, *, honour_retry: bool = True, **kwargs: Any):
+        super().__init__(url, topic, **kwargs)
+        self.honour_retry = honour_retry
+        self.server_retry_ms: int | None = None
+
+    def _params(self) -> dict[str, str]:
+        return {}
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "text/event-stream"}
+        if self.last_seq is not None:
+            headers["Last-Event-ID"] = str(self.last_seq)
+        return headers
+
+    def _decoder(self) -> Decoder:
+        return SSEDecoder()
+
+    def _events(self, decoder: Decoder, chunk: bytes) -> list[Any]:
+        assert isinstance(decoder, SSEDecoder)
+        envelopes = []
+        for event in decoder.feed(chunk):
+            if event.type not in ("message", "gap"):
+                raise WireError(f"unexpected SSE event type {event.type!r}")
+            envelopes.append(parse_json(event.data))
+        self.server_retry_ms = decoder.retry
+        # The stream's opening block sets the id without an event: that is our cursor.
+        self._adopt_cursor(decoder.last_event_id or None)
+        return envelopes
+
+    def _reconnect_delay(self, failed: bool, attempt: int) -> float:
+        if self.honour_retry and self.server_retry_ms is not None and not failed:
+            return self.server_retry_ms / 1000
+        return super()._reconnect_delay(failed, attempt)

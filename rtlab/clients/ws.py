@@ -1,0 +1,62 @@
+"""WebSocket: `GET /ws/{topic}?after=N`; one text frame per envelope, and
+`publish()` sends `{"type": "publish", "data": ...}` upstream on the same socket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+
+from rtlab.clients.base import Client
+from rtlab.wire.envelope import WireError, parse_json
+
+
+class WebSocketError(WireError):
+    """The server answered a frame with `{"type": "error"}`."""
+
+
+class WSClient(Client):
+    technique = "ws"
+
+    def __init__(self, url: str, topic: str, *, heartbeat: float | None = None, **kwargs: Any):
+        super().__init__(url, topic, **kwargs)
+        self.heartbeat = heartbeat
+        self.close_code: int | None = None
+        self.server_errors: list[str] = []
+        self._socket: aiohttp.ClientWebSocketResponse | None = None
+
+    async def publish(self, data: Any) -> None:
+        """Publish upstream over the open socket (raises if none is open)."""
+        if self._socket is None or self._socket.closed:
+            raise ConnectionError("the WebSocket is not connected")
+        await self._socket.send_str(json.dumps({"type": "publish", "data": data}))
+
+    async def _session(self) -> AsyncIterator[Any]:
+        params = {} if self.last_seq is None else {"after": str(self.last_seq)}
+        async with self.http.ws_connect(
+            self.endpoint.replace("http", "ws", 1), params=params, heartbeat=self.heartbeat
+        ) as socket:
+            self._socket = socket
+            self.stats.requests += 1
+            # aiohttp keeps the handshake response private; its headers give the
+            # starting cursor of a live-only subscription (X-Rtlab-Cursor).
+            handshake = getattr(socket, "_response", None)
+            if handshake is not None:
+                self._count_response(handshake)
+                self.stats.requests -= 1
+                self._adopt_cursor(handshake.headers.get("X-Rtlab-Cursor"))
+            try:
+                async for frame in socket:
+                    if frame.type != aiohttp.WSMsgType.TEXT:
+                        continue
+                    self.stats.bytes_received += len(frame.data.encode())
+                    envelope = parse_json(frame.data)
+                    if isinstance(envelope, dict) and envelope.get("type") == "error":
+                        self.server_errors.append(str(envelope.get("error")))
+                        continue
+                    yield envelope
+            finally:
+                self.close_code = socket.close_code
+                self._socket = None
