@@ -135,8 +135,7 @@ class Subscription:
         """What is available now, without waiting; advances the cursor."""
         items = self.topic.since(self.cursor)
         if items:
-            last = items[-1]
-            self.cursor = last.seq if isinstance(last, Message) else last.last
+            self.cursor = items[-1].cursor
         return items
 
     async def next_batch(self, timeout: float | None = None) -> list[Item] | None:

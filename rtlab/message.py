@@ -66,6 +66,11 @@ class Message:
         return cached
 
     @property
+    def cursor(self) -> int:
+        """The resume cursor after this item: its seq."""
+        return self.seq
+
+    @property
     def latency_ms(self) -> float | None:
         """Receive time minus publish time, when this copy was received by a client."""
         return None if self.received is None else self.received - self.ts
@@ -100,6 +105,11 @@ class Gap:
     @property
     def json(self) -> bytes:
         return dumps(self.envelope())
+
+    @property
+    def cursor(self) -> int:
+        """The resume cursor after this item: the last lost seq."""
+        return self.last
 
     @property
     def count(self) -> int:

@@ -23,6 +23,11 @@ class LongPollClient(PollClient):
         # The client waits longer than the server holds, so a held request is
         # answered by the server (an empty list) rather than cut by the client.
         client_timeout = aiohttp.ClientTimeout(total=self.hold_timeout + 30)
+        if self.last_seq is None:
+            # Learn the starting cursor first (answered at once), so a reconnect
+            # during the first held request cannot skip what was published meanwhile.
+            for envelope in await self._request({"timeout": "0"}):
+                yield envelope
         while True:
             for envelope in await self._request(extra, client_timeout):
                 yield envelope

@@ -54,6 +54,17 @@ class Settings:
     longpoll_max_timeout: float = 120.0
     token: str | None = None
     allowed_origins: frozenset[str] = field(default_factory=frozenset)
+    # Fault injection, for demos and tests: close a connection right after it has
+    # delivered a message whose seq is a multiple of `drop_every`.
+    drop_every: int | None = None
+
+    def cut(self, items: list[Message | Gap]) -> tuple[list[Message | Gap], bool]:
+        """With `drop_every`: the items to send before cutting, and whether to cut."""
+        if self.drop_every:
+            for index, item in enumerate(items):
+                if isinstance(item, Message) and item.seq % self.drop_every == 0:
+                    return items[: index + 1], True
+        return items, False
 
 
 @dataclass
@@ -181,9 +192,13 @@ async def serve_stream(
                 transport = request.transport
                 if transport is None or transport.is_closing():
                     break
+                batch, cut = settings.cut(batch)
                 chunk = b"".join(map(encode, batch)) if batch else heartbeat
                 await response.write(chunk)
                 metrics.sent(technique, chunk, sum(isinstance(i, Message) for i in batch))
+                if cut:
+                    transport.close()  # flushes what was written, then cuts the stream
+                    return response
         await response.write_eof()
     except (ConnectionResetError, ConnectionError):
         pass  # the client went away; its cursor lets it resume

@@ -12,18 +12,21 @@ from aiohttp import web
 
 from rtlab.hub import Subscription
 from rtlab.message import Message
-from rtlab.server.common import HUB, METRICS, parse_cursor, topic_name
+from rtlab.server.common import HUB, METRICS, SETTINGS, parse_cursor, topic_name
 from rtlab.wire.envelope import encode_poll_body
 
 
 def poll_response(request: web.Request, technique: str, sub: Subscription) -> web.Response:
     """Take what is pending on `sub` and answer it as a poll body (shared with longpoll)."""
-    items = sub.pending()
-    body = encode_poll_body(items, sub.cursor)
+    items, cut = request.app[SETTINGS].cut(sub.pending())
+    body = encode_poll_body(items, items[-1].cursor if items else sub.cursor)
     request.app[METRICS].sent(technique, body, sum(isinstance(i, Message) for i in items))
-    return web.Response(
+    response = web.Response(
         body=body, content_type="application/json", headers={"Cache-Control": "no-store"}
     )
+    if cut:
+        response.force_close()
+    return response
 
 
 async def poll(request: web.Request) -> web.Response:

@@ -69,10 +69,14 @@ async def _send_loop(ws: web.WebSocketResponse, sub: Subscription, request: web.
             if batch is None:  # server shutting down
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
                 return
+            batch, cut = request.app[SETTINGS].cut(batch)
             for item in batch:
                 frame = item.json
                 await ws.send_frame(frame, WSMsgType.TEXT)
                 metrics.sent("ws", frame, isinstance(item, Message))
+            if cut and request.transport is not None:
+                request.transport.close()  # a cut connection, not a closing handshake
+                return
 
 
 async def _error(ws: web.WebSocketResponse, message: str) -> None:

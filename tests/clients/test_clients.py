@@ -1,0 +1,131 @@
+"""Every client end to end against a real Lab server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from rtlab.clients import CLIENTS, Client, WSClient
+from rtlab.lab import Lab
+from rtlab.message import Gap, Message
+from tests.conftest import TECHNIQUES, scaled
+
+CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"poll": {"interval": 0.01}}
+
+
+def make_client(technique: str, lab: Lab, topic: str, **kwargs: Any) -> Client:
+    return CLIENTS[technique](lab.url, topic, **{**CLIENT_OPTIONS.get(technique, {}), **kwargs})
+
+
+async def publish_range(lab: Lab, topic: str, count: int, delay_every: int = 50) -> None:
+    for i in range(count):
+        await lab.apublish(topic, {"i": i})
+        if i % delay_every == 0:
+            await asyncio.sleep(0.001)
+
+
+def seqs(items: list[Message | Gap]) -> list[int]:
+    assert all(isinstance(item, Message) for item in items), [
+        item for item in items if isinstance(item, Gap)
+    ]
+    return [item.seq for item in items if isinstance(item, Message)]
+
+
+@pytest.mark.parametrize("technique", TECHNIQUES)
+async def test_thousand_messages_exactly_once_in_order(lab: Lab, technique: str) -> None:
+    async with make_client(technique, lab, technique, after=0) as client:
+        publisher = asyncio.create_task(publish_range(lab, technique, 1000))
+        items = await client.collect(1000, timeout=scaled(30))
+        await publisher
+    assert seqs(items) == list(range(1, 1001))
+    assert [item.data for item in items if isinstance(item, Message)] == [
+        {"i": i} for i in range(1000)
+    ]
+    assert client.stats.duplicates == 0
+    assert client.stats.holes == 0
+    assert client.stats.messages == 1000
+
+
+@pytest.mark.parametrize("technique", TECHNIQUES)
+async def test_resume_across_server_drops_every_100_messages(technique: str) -> None:
+    async with (
+        Lab(heartbeat=1.0, retry_ms=10, drop_every=100) as lab,
+        make_client(technique, lab, "drops", after=0) as client,
+    ):
+        publisher = asyncio.create_task(publish_range(lab, "drops", 1000))
+        items = await client.collect(1000, timeout=scaled(60))
+        await publisher
+    assert seqs(items) == list(range(1, 1001))
+    assert client.stats.duplicates == 0
+    if technique == "poll" or technique == "longpoll":
+        # each forced close ends one keep-alive connection; requests go on
+        assert client.stats.errors == 0
+    else:
+        assert client.stats.reconnects >= 9
+
+
+@pytest.mark.parametrize("technique", TECHNIQUES)
+async def test_live_only_start_then_resume_without_loss(technique: str) -> None:
+    """No `after`: only messages published after connecting, yet a reconnect
+    before the first message still resumes from the server's cursor."""
+    async with Lab(heartbeat=1.0, retry_ms=10, drop_every=5) as lab:
+        await publish_range(lab, "live", 3)  # history the client must not see
+        async with make_client(technique, lab, "live") as client:
+            collecting = asyncio.create_task(client.collect(13, timeout=scaled(20)))
+            while client.last_seq is None:  # noqa: ASYNC110 (waiting for the server's cursor)
+                await asyncio.sleep(0.01)
+            await publish_range(lab, "live", 10)
+            items = await collecting
+    assert seqs(items) == list(range(4, 14))
+
+
+@pytest.mark.parametrize("technique", TECHNIQUES)
+async def test_falling_behind_history_is_an_explicit_gap(technique: str) -> None:
+    async with (
+        Lab(heartbeat=1.0, retry_ms=10, history=50) as lab,
+        make_client(technique, lab, "behind", after=0) as client,
+    ):
+        await publish_range(lab, "behind", 10)
+        first = await client.collect(10, timeout=scaled(10))
+        # The client stops reading while 200 more are published; history keeps 50.
+        await publish_range(lab, "behind", 200)
+        rest = await client.collect(210, timeout=scaled(10))
+    assert seqs(first) == list(range(1, 11))
+    assert rest[0] == Gap("behind", 11, 160)
+    assert seqs(rest[1:]) == list(range(161, 211))
+    assert client.stats.gaps == 1
+    assert client.stats.holes == 0
+
+
+async def test_ws_client_publishes_upstream(lab: Lab) -> None:
+    async with WSClient(lab.url, "up", after=0) as client:
+        iterator = aiter(client)
+        await lab.apublish("up", "from the server")
+        first = await asyncio.wait_for(anext(iterator), scaled(5))
+        await client.publish({"from": "client"})
+        second = await asyncio.wait_for(anext(iterator), scaled(5))
+        await client.publish(None)
+        third = await asyncio.wait_for(anext(iterator), scaled(5))
+        await iterator.aclose()  # type: ignore[attr-defined]
+    assert isinstance(first, Message) and first.data == "from the server"
+    assert isinstance(second, Message) and (second.seq, second.data) == (2, {"from": "client"})
+    assert isinstance(third, Message) and (third.seq, third.data) == (3, None)
+
+
+async def test_iframe_client_gets_markup_as_data(lab: Lab) -> None:
+    evil = "</script><script>alert(1)</script><!-- \u2028\u2029 &amp;"
+    async with make_client("iframe", lab, "xss", after=0) as client:
+        await lab.apublish("xss", {"html": evil})
+        (item,) = await client.collect(1, timeout=scaled(5))
+    assert isinstance(item, Message) and item.data == {"html": evil}
+
+
+async def test_http_error_is_counted_and_retried(lab: Lab) -> None:
+    client = make_client("stream", lab, "bad topic!", reconnect=False)
+    async with client:
+        items = [item async for item in client]
+    assert items == []
+    assert client.stats.errors == 1
+    assert "HTTP 400" in str(client.last_error)
