@@ -181,6 +181,7 @@
         lost: 0,
         heartbeats: 0,
         errors: 0,
+        resets: 0,
       };
       this.tone = '';
       this.stick = true;
@@ -228,7 +229,16 @@
       this.logInfo(this.cursor === null
         ? `connect to "${topic}": new messages only`
         : `connect to "${topic}": resume after seq ${this.cursor}`);
-      this.begin();
+      if (this.cursor === null) {
+        this.begin();
+      } else {
+        this.gen += 1;
+        const gen = this.gen;
+        this.setState('checking cursor', 'warn');
+        this.checkReset().then(() => {
+          if (this.live(gen)) this.begin();
+        });
+      }
       return true;
     }
 
@@ -245,8 +255,35 @@
 
     /** One connection attempt; subclasses implement open(gen) and close(). */
     begin() {
+      this.close();
       this.gen += 1;
       this.open(this.gen);
+    }
+
+    /**
+     * Before resuming, ask the server for the topic's current cursor (GET /poll
+     * without `after`). If it is below ours, the server restarted (or the topic
+     * was reset) and numbers from 1 again: resuming after our cursor would skip
+     * its new messages silently, so say so and read the topic from the start.
+     * Resolves to true when the cursor was reset. Any failure is ignored: the
+     * attempt that follows will report it.
+     */
+    async checkReset() {
+      if (this.cursor === null || this.cursor === 0) return false;
+      try {
+        const response = await fetch(`/poll/${encodeURIComponent(this.topic)}`, { cache: 'no-store' });
+        const body = await readJson(response);
+        if (!response.ok || !body || !Number.isSafeInteger(body.next)) return false;
+        if (body.next >= this.cursor) return false;
+        this.stats.resets += 1;
+        this.logWarn(`⚠ RESET: the server's last seq is ${body.next}, below this client's `
+          + `${this.cursor} (server restarted?): reading the topic from the start`);
+        this.cursor = 0;
+        this.render();
+        return true;
+      } catch (e) {
+        return false;
+      }
     }
 
     /** Reconnect after RETRY_MS, resuming from the cursor. */
@@ -255,12 +292,13 @@
       const gen = this.gen;
       clearTimeout(this.retryTimer);
       this.setState(`reconnecting in ${RETRY_MS / 1000} s`, 'warn');
-      this.retryTimer = setTimeout(() => {
+      this.retryTimer = setTimeout(async () => {
         this.retryTimer = null;
+        if (!this.live(gen)) return;
+        await this.checkReset();
         if (!this.live(gen)) return;
         if (count) this.stats.reconnects += 1;
         this.logInfo(this.cursor === null ? 'reconnect' : `reconnect, after=${this.cursor}`);
-        this.close();
         this.begin();
       }, RETRY_MS);
     }
@@ -401,6 +439,7 @@
       addStat(minor, 'lost', 'lost');
       addStat(minor, 'heartbeats', 'heartbeats');
       addStat(minor, 'errors', 'errors');
+      addStat(minor, 'resets', 'resets');
       if (this.readyStates) addStat(main, 'readyState', 'readyState');
 
       this.buildExtra(role('extra'));
@@ -436,7 +475,7 @@
         if (key === 'lastLatency') text = fmtMs(value);
         else text = value === null || value === undefined ? '–' : String(value);
         if (node.textContent !== text) node.textContent = text;
-        if (key === 'duplicates' || key === 'holes' || key === 'gaps' || key === 'lost' || key === 'errors') {
+        if (key === 'duplicates' || key === 'holes' || key === 'gaps' || key === 'lost' || key === 'errors' || key === 'resets') {
           node.classList.toggle('bad', value > 0);
         }
       }
@@ -522,9 +561,15 @@
     open(gen) {
       const controller = new AbortController();
       this.controller = controller;
+      let failed = false;
       const tick = async () => {
         this.timer = null;
         if (!this.live(gen)) return;
+        if (failed) {
+          failed = false;
+          await this.checkReset();
+          if (!this.live(gen)) return;
+        }
         this.stats.requests += 1;
         this.setState('polling', 'ok');
         try {
@@ -537,6 +582,7 @@
           if (!this.live(gen)) return;
           if (!response.ok) {
             if (this.httpError(response, body)) return;
+            failed = true;
           } else {
             this.onPollBody(body, received);
           }
@@ -544,6 +590,7 @@
           if (!this.live(gen)) return;
           this.stats.errors += 1;
           this.logError(`network error: ${e.message}`);
+          failed = true;
         }
         const wait = this.interval();
         this.setState(`next poll in ${wait} ms`, 'ok');
@@ -607,6 +654,8 @@
         if (failed) {
           this.setState('backing off 1 s', 'warn');
           await sleep(RETRY_MS);
+          if (!this.live(gen)) return;
+          await this.checkReset();
           if (!this.live(gen)) return;
           this.stats.reconnects += 1;
           this.logInfo(this.cursor === null ? 'retry' : `retry, after=${this.cursor}`);
@@ -746,11 +795,14 @@
       es.addEventListener('open', () => {
         if (!this.live(gen)) return;
         this.opens += 1;
+        this.setState('open', 'ok');
         if (this.opens > 1) {
           this.stats.reconnects += 1;
           this.logInfo(`reconnected (Last-Event-ID: ${this.cursor === null ? 'none' : this.cursor})`);
+          this.checkReset().then((reset) => {
+            if (reset && this.live(gen)) this.begin(); // reopen with lastEventId=0
+          });
         }
-        this.setState('open', 'ok');
       });
       const onEvent = (event) => {
         const received = now();
