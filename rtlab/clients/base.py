@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Self
 
 import aiohttp
@@ -45,28 +46,22 @@ Item = Message | Gap
 RECOVERABLE = (aiohttp.ClientError, ConnectionError, TimeoutError, WireError)
 
 
+@dataclass(slots=True)
 class ClientStats:
-    __slots__ = (
-        "bytes_received",
-        "duplicates",
-        "errors",
-        "gaps",
-        "heartbeats",
-        "holes",
-        "messages",
-        "reconnects",
-        "requests",
-    )
+    """What a client saw; see the module docstring for what each counter means."""
 
-    def __init__(self) -> None:
-        for name in self.__slots__:
-            setattr(self, name, 0)
+    messages: int = 0
+    duplicates: int = 0
+    gaps: int = 0
+    holes: int = 0
+    heartbeats: int = 0
+    requests: int = 0
+    reconnects: int = 0
+    errors: int = 0
+    bytes_received: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-    def __repr__(self) -> str:
-        return f"ClientStats({self.as_dict()})"
+        return asdict(self)
 
 
 class Client(ABC):

@@ -13,7 +13,6 @@ a traceback.
 
 from __future__ import annotations
 
-import json
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
@@ -55,12 +54,13 @@ async def index(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    return web.json_response(request.app[METRICS].as_dict(), dumps=json.dumps)
+    return web.json_response(request.app[METRICS].as_dict())
 
 
 async def _close_streams(app: web.Application) -> None:
     app[HUB].close()
-    for response in list(app[STREAMS]):
+    streams: weakref.WeakSet[web.StreamResponse] = app[STREAMS]
+    for response in list(streams):
         if isinstance(response, web.WebSocketResponse) and not response.closed:
             await response.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 

@@ -96,7 +96,7 @@ class Metrics:
 SETTINGS = web.AppKey("settings", Settings)
 HUB = web.AppKey("hub", Hub)
 METRICS = web.AppKey("metrics", Metrics)
-STREAMS = web.AppKey("streams", weakref.WeakSet[web.StreamResponse])
+STREAMS: web.AppKey[weakref.WeakSet[web.StreamResponse]] = web.AppKey("streams")
 
 
 def json_error(status: int, message: str, **headers: str) -> web.Response:

@@ -1,0 +1,52 @@
+# The README's commands. Each target sets up .venv on first use (Python 3.11+),
+# so `make run` and `make test` work on a fresh machine with nothing else done.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+LABSTAMP := $(VENV)/.installed-lab
+
+.PHONY: run test lint typecheck pytest serve lab bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("rtlab needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(LABSTAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	touch $@
+
+## the lab's main job: start the server and run the live demo of every technique
+run: $(STAMP)
+	$(BIN)/rtlab run
+
+## every test: lint, format, types, then the test suite
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check rtlab tests bench
+	$(BIN)/ruff format --check rtlab tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy rtlab
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest
+
+## run the server in the foreground (Ctrl-C stops it)
+serve: $(STAMP)
+	$(BIN)/rtlab serve
+
+## open JupyterLab on the notebooks
+lab: $(LABSTAMP)
+	$(BIN)/jupyter lab notebooks
+
+## delivery-latency benchmark (prints figures, asserts nothing)
+bench: $(STAMP)
+	$(BIN)/python bench/latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

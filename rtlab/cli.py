@@ -1,0 +1,109 @@
+"""`rtlab serve | run`: the lab from a terminal.
+
+- `rtlab serve [--host H] [--port P]` runs the server in the foreground and
+  prints its URL; Ctrl-C stops it cleanly.
+- `rtlab run` runs the live demo: every technique's client on one topic,
+  one publisher, a table of what each delivered and how fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from rtlab.demo import run_demo
+from rtlab.server.app import make_app
+from rtlab.server.common import Settings
+
+__all__ = ["main"]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(args: argparse.Namespace) -> int:
+    if not _is_loopback(args.host):
+        print(
+            f"warning: binding {args.host} exposes the lab beyond this machine; "
+            "publishing is open unless --token is set",
+            file=sys.stderr,
+        )
+    settings = Settings(
+        history=args.history,
+        heartbeat=args.heartbeat,
+        token=args.token,
+        allowed_origins=frozenset(args.allow_origin or ()),
+    )
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    def announce(runner_host: str) -> None:
+        print(f"rtlab serving on http://{runner_host} (Ctrl-C to stop)", flush=True)
+
+    async def run() -> None:
+        runner = web.AppRunner(make_app(settings), access_log=None, shutdown_timeout=5)
+        await runner.setup()
+        site = web.TCPSite(runner, args.host, args.port)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        announce(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        print("rtlab stopped", flush=True)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    print(run_demo(messages=args.messages, rate=args.rate, poll_interval=args.poll_interval))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rtlab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_serve = sub.add_parser("serve", help="run the server in the foreground")
+    p_serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p_serve.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    p_serve.add_argument("--history", type=int, default=1000, help="messages kept per topic")
+    p_serve.add_argument("--heartbeat", type=float, default=15.0, help="idle heartbeat, seconds")
+    p_serve.add_argument("--token", help="require 'Authorization: Bearer TOKEN' to publish")
+    p_serve.add_argument(
+        "--allow-origin", action="append", help="an extra WebSocket origin to allow (repeatable)"
+    )
+    p_serve.set_defaults(func=serve)
+
+    p_run = sub.add_parser("run", help="run the live demo of every technique")
+    p_run.add_argument("--messages", type=int, default=200, help="messages to publish")
+    p_run.add_argument("--rate", type=float, default=100.0, help="messages per second")
+    p_run.add_argument(
+        "--poll-interval", type=float, default=0.5, help="short-poll interval, seconds"
+    )
+    p_run.set_defaults(func=run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The short live demo: every technique's client on one topic, one publisher.
+
+All six clients subscribe to the same topic before the publisher starts, so
+they see the same messages at the same moments; the table compares what each
+delivered, at what cost in requests and bytes, and how fast (latency =
+receive time - publish time, per message). This runs on bare loopback, where
+push techniques all look alike; `rtlab.experiments` adds a network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from rtlab.clients import CLIENTS, Client
+from rtlab.lab import Lab
+from rtlab.message import Gap, Message
+
+__all__ = ["DemoRow", "format_table", "live_demo", "run_demo"]
+
+
+@dataclass(frozen=True)
+class DemoRow:
+    technique: str
+    delivered: int
+    in_order: bool
+    duplicates: int
+    gaps: int
+    requests: int
+    bytes_received: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def bytes_per_message(self) -> float:
+        return self.bytes_received / self.delivered if self.delivered else float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
+
+
+async def _consume(client: Client, count: int, out: list[Message | Gap]) -> None:
+    out.extend(await client.collect(count, timeout=60 + count))
+
+
+async def live_demo(
+    lab: Lab,
+    messages: int = 200,
+    rate: float = 100.0,
+    poll_interval: float = 0.5,
+    topic: str = "demo",
+    progress: bool = True,
+) -> list[DemoRow]:
+    """Publish `messages` at `rate`/s to every technique's client; one row each."""
+    start = lab.publish(topic, {"warmup": True})
+    options: dict[str, dict[str, Any]] = {"poll": {"interval": poll_interval}}
+    clients = {
+        name: cls(lab.url, topic, after=start, **options.get(name, {}))
+        for name, cls in CLIENTS.items()
+    }
+    received: dict[str, list[Message | Gap]] = {name: [] for name in clients}
+    last = start + messages
+    try:
+        consumers = [
+            asyncio.create_task(_consume(c, last, received[n])) for n, c in clients.items()
+        ]
+        await asyncio.sleep(0.2)  # let every client connect before the first message
+        with tqdm(total=messages, desc="publishing", unit="msg", disable=not progress) as bar:
+            for i in range(messages):
+                await lab.apublish(topic, {"i": i, "text": f"message {i}"})
+                bar.update()
+                await asyncio.sleep(1 / rate)
+        await asyncio.gather(*consumers)
+    finally:
+        for client in clients.values():
+            await client.aclose()
+    rows = []
+    for name, client in clients.items():
+        got = [m for m in received[name] if isinstance(m, Message)]
+        latencies = sorted(m.latency_ms or 0.0 for m in got)
+        rows.append(
+            DemoRow(
+                technique=name,
+                delivered=len(got),
+                in_order=[m.seq for m in got] == list(range(start + 1, last + 1)),
+                duplicates=client.stats.duplicates,
+                gaps=client.stats.gaps + client.stats.holes,
+                requests=client.stats.requests,
+                bytes_received=client.stats.bytes_received,
+                p50_ms=percentile(latencies, 50),
+                p99_ms=percentile(latencies, 99),
+            )
+        )
+    return rows
+
+
+def format_table(rows: list[DemoRow]) -> str:
+    header = (
+        f"{'technique':<10} {'delivered':>9} {'in order':>8} {'dups':>4} {'gaps':>4} "
+        f"{'requests':>8} {'bytes in':>9} {'B/msg':>7} {'p50 ms':>8} {'p99 ms':>8}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        lines.append(
+            f"{r.technique:<10} {r.delivered:>9} {'yes' if r.in_order else 'NO':>8} "
+            f"{r.duplicates:>4} {r.gaps:>4} {r.requests:>8} {r.bytes_received:>9} "
+            f"{r.bytes_per_message:>7.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f}"
+        )
+    return "\n".join(lines)
+
+
+def run_demo(messages: int = 200, rate: float = 100.0, poll_interval: float = 0.5) -> str:
+    """Start a Lab, run the demo, stop it; return the printed table."""
+    with Lab() as lab:
+        print(f"rtlab server at {lab.url}")
+        rows = asyncio.run(live_demo(lab, messages, rate, poll_interval))
+    return format_table(rows)
