@@ -1,0 +1,113 @@
+"""The command line, run as a user would: a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from rtlab.cli import _is_loopback, build_parser
+from tests.conftest import scaled
+
+
+def test_serve_prints_url_serves_and_stops_cleanly_on_ctrl_c() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rtlab", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.fullmatch(
+            r"rtlab serving on (http://127\.0\.0\.1:\d+) \(Ctrl-C to stop\)\n", line
+        )
+        assert match, line
+        url = match.group(1)
+        request = urllib.request.Request(f"{url}/publish/cli", data=b'{"a": 1}', method="POST")
+        with urllib.request.urlopen(request, timeout=scaled(5)) as response:
+            assert response.status == 201
+            assert json.load(response)["seq"] == 1
+        with urllib.request.urlopen(f"{url}/poll/cli?after=0", timeout=scaled(5)) as response:
+            assert json.load(response)["messages"][0]["data"] == {"a": 1}
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=scaled(15))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert out == "rtlab stopped\n"
+    assert "Traceback" not in err
+
+
+def test_run_prints_a_row_per_technique_all_delivered_in_order() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rtlab",
+            "run",
+            "--messages",
+            "30",
+            "--rate",
+            "300",
+            "--poll-interval",
+            "0.05",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=scaled(60),
+        check=True,
+    )
+    rows = [line.split() for line in result.stdout.splitlines() if line[:1].islower()]
+    techniques = [row[0] for row in rows if row[0] != "technique" and row[0] != "rtlab"]
+    assert techniques == ["poll", "longpoll", "stream", "iframe", "sse", "ws"]
+    for row in rows:
+        if row[0] in techniques:
+            assert row[1:5] == ["30", "yes", "0", "0"], row
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("192.168.1.10", False),
+        ("example.org", False),
+    ],
+)
+def test_loopback_detection(host: str, loopback: bool) -> None:
+    assert _is_loopback(host) is loopback
+
+
+def test_serve_warns_when_binding_beyond_loopback() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rtlab", "serve", "--host", "0.0.0.0", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("rtlab serving on http://0.0.0.0:")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=scaled(15))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "warning: binding 0.0.0.0 exposes the lab beyond this machine" in err
+
+
+def test_parser_requires_a_command() -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([])
