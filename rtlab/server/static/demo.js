@@ -184,7 +184,8 @@
         resets: 0,
       };
       this.tone = '';
-      this.stick = true;
+      this.stick = true; // keep the log scrolled to the newest line
+      this.autoScrollTop = -1;
       this.scrollQueued = false;
       this.ui = this.buildPanel();
       this.render();
@@ -409,6 +410,9 @@
       const log = role('log');
       log.setAttribute('aria-label', `${info.title} log`);
       log.addEventListener('scroll', () => {
+        // Our own scroll-to-bottom fires this a frame later, when more lines may
+        // have arrived: only a scroll to somewhere else is the user's decision.
+        if (log.scrollTop === this.autoScrollTop) return;
         this.stick = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
       });
       const toggle = role('toggle');
@@ -491,7 +495,10 @@
         this.scrollQueued = true;
         const scroll = () => {
           this.scrollQueued = false;
-          if (this.stick) log.scrollTop = log.scrollHeight;
+          if (this.stick) {
+            log.scrollTop = log.scrollHeight;
+            this.autoScrollTop = log.scrollTop;
+          }
         };
         if (document.hidden) setTimeout(scroll, 0);
         else requestAnimationFrame(scroll);
@@ -1106,10 +1113,13 @@
 
   refreshMetrics();
 
+  // ?autoconnect=1 connects all six; ?autoconnect=sse,ws connects the ones named.
   const auto = params.get('autoconnect');
   if (auto !== null && auto !== '0' && auto !== 'false') {
+    const named = auto.split(',').filter((t) => TECHNIQUES.includes(t));
+    const start = () => (named.length ? named.forEach((t) => clients[t].connect()) : connectAll());
     // After the load event, so the never-ending iframe cannot hold the page's load open.
-    if (document.readyState === 'complete') connectAll();
-    else window.addEventListener('load', connectAll, { once: true });
+    if (document.readyState === 'complete') start();
+    else window.addEventListener('load', start, { once: true });
   }
 })();
