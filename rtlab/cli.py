@@ -52,7 +52,9 @@ def serve(args: argparse.Namespace) -> int:
         print(f"rtlab serving on http://{runner_host} (Ctrl-C to stop)", flush=True)
 
     async def run() -> None:
-        runner = web.AppRunner(make_app(settings), access_log=None, shutdown_timeout=5)
+        runner = web.AppRunner(
+            make_app(settings), access_log=None, shutdown_timeout=5, handler_cancellation=True
+        )
         await runner.setup()
         site = web.TCPSite(runner, args.host, args.port)
         await site.start()

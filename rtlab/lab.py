@@ -146,6 +146,9 @@ class Lab:
             handle_signals=False,
             access_log=None,
             shutdown_timeout=self.shutdown_timeout,
+            # A client that goes away cancels its handler at once, so held long
+            # polls and idle streams do not linger until their next write.
+            handler_cancellation=True,
         )
         await runner.setup()
         try:

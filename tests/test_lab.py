@@ -104,3 +104,29 @@ def test_settings_are_applied() -> None:
     with Lab(history=3, max_message=10) as lab:
         assert lab.hub.history == 3
         assert lab.settings.max_message == 10
+
+
+async def test_open_connections_are_released_when_clients_leave() -> None:
+    async with Lab() as lab, aiohttp.ClientSession() as http:
+        streams = [await http.get(f"{lab.url}/{t}/x") for t in ("stream", "sse", "iframe")]
+        held = asyncio.create_task(http.get(f"{lab.url}/longpoll/x?timeout=60"))
+        ws = await http.ws_connect(f"{lab.url}/ws/x")
+        await asyncio.sleep(0.2)
+        assert {k: v["open"] for k, v in lab.metrics().items()} == {
+            "publish": 0,
+            "poll": 0,
+            "longpoll": 1,
+            "stream": 1,
+            "iframe": 1,
+            "sse": 1,
+            "ws": 1,
+        }
+        for response in streams:
+            response.close()
+        held.cancel()
+        await ws.close()
+        for _ in range(100):  # well under a second, far less than the 15 s heartbeat
+            if not any(v["open"] for v in lab.metrics().values()):
+                break
+            await asyncio.sleep(0.02)
+        assert not any(v["open"] for v in lab.metrics().values()), lab.metrics()
