@@ -150,15 +150,17 @@ def cursor_header(topic_last_seq: int, after: int | None) -> dict[str, str]:
 async def serve_stream(
     request: web.Request,
     technique: str,
-    sub: Subscription,
+    after: int | None,
     *,
     content_type: str,
-    prelude: bytes,
+    prelude: Callable[[Subscription], bytes],
     encode: Callable[[Message | Gap], bytes],
     heartbeat: bytes,
-    headers: dict[str, str] | None = None,
 ) -> web.StreamResponse:
     """Run a long-lived chunked response: prelude, then batches as they are published.
+
+    The subscription starts after `after` (None: live only); `prelude(sub)` is
+    written first, and `X-Rtlab-Cursor` says where the subscription started.
 
     Each wake-up writes everything available in one chunk (one flush); when
     nothing comes for `heartbeat` seconds a heartbeat chunk keeps proxies and
@@ -167,13 +169,14 @@ async def serve_stream(
     """
     app = request.app
     settings, metrics = app[SETTINGS], app[METRICS]
+    sub = app[HUB].subscribe(topic_name(request), after)
     response = web.StreamResponse(
         headers={
             "Content-Type": content_type,
             "Cache-Control": "no-cache",
             "X-Accel-Buffering": "no",
             "X-Content-Type-Options": "nosniff",
-            **(headers or {}),
+            **cursor_header(sub.topic.last_seq, after),
         }
     )
     response.enable_chunked_encoding()
@@ -182,8 +185,9 @@ async def serve_stream(
     app[STREAMS].add(response)
     try:
         await response.prepare(request)
-        await response.write(prelude)
-        metrics.sent(technique, prelude, 0)
+        opening = prelude(sub)
+        await response.write(opening)
+        metrics.sent(technique, opening, 0)
         with sub:
             while True:
                 batch = await sub.next_batch(timeout=settings.heartbeat)

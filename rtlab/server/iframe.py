@@ -11,10 +11,8 @@ from functools import partial
 from aiohttp import web
 
 from rtlab.server.common import (
-    HUB,
     METRICS,
     bad_request,
-    cursor_header,
     parse_cursor,
     serve_stream,
     topic_name,
@@ -26,19 +24,17 @@ DEFAULT_CALLBACK = "rtlabPush"
 
 async def iframe(request: web.Request) -> web.StreamResponse:
     request.app[METRICS]["iframe"].requests += 1
-    topic = topic_name(request)
+    topic_name(request)
     after = parse_cursor(request.query.get("after"), "after")
     callback = request.query.get("callback", DEFAULT_CALLBACK)
     if not codec.CALLBACK_RE.fullmatch(callback):
         raise bad_request("callback must match ^[A-Za-z_$][A-Za-z0-9_$]{0,63}$")
-    sub = request.app[HUB].subscribe(topic, after)
     return await serve_stream(
         request,
         "iframe",
-        sub,
+        after,
         content_type="text/html; charset=utf-8",
-        prelude=codec.prelude(callback),
+        prelude=lambda sub: codec.prelude(callback),
         encode=partial(codec.encode_item, callback),
         heartbeat=codec.heartbeat_script(callback),
-        headers=cursor_header(sub.topic.last_seq, after),
     )

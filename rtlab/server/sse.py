@@ -19,10 +19,8 @@ from aiohttp import web
 
 from rtlab.message import Gap, Message
 from rtlab.server.common import (
-    HUB,
     METRICS,
     SETTINGS,
-    cursor_header,
     parse_cursor,
     serve_stream,
     topic_name,
@@ -49,18 +47,14 @@ def resume_cursor(request: web.Request) -> int | None:
 
 async def sse(request: web.Request) -> web.StreamResponse:
     request.app[METRICS]["sse"].requests += 1
-    topic = topic_name(request)
-    after = resume_cursor(request)
-    sub = request.app[HUB].subscribe(topic, after)
+    topic_name(request)
     retry_ms = request.app[SETTINGS].retry_ms
-    prelude = f"retry: {retry_ms}\nid: {sub.cursor}\n\n".encode()
     return await serve_stream(
         request,
         "sse",
-        sub,
+        resume_cursor(request),
         content_type="text/event-stream; charset=utf-8",
-        prelude=prelude,
+        prelude=lambda sub: f"retry: {retry_ms}\nid: {sub.cursor}\n\n".encode(),
         encode=encode_item,
         heartbeat=HEARTBEAT,
-        headers=cursor_header(sub.topic.last_seq, after),
     )

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rtlab.server.common import HUB, METRICS, cursor_header, parse_cursor, serve_stream, topic_name
+from rtlab.server.common import METRICS, parse_cursor, serve_stream, topic_name
 from rtlab.wire import ndjson
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
     request.app[METRICS]["stream"].requests += 1
-    topic = topic_name(request)
-    after = parse_cursor(request.query.get("after"), "after")
-    sub = request.app[HUB].subscribe(topic, after)
+    topic_name(request)  # a bad topic is a 400 before the cursor is looked at
     return await serve_stream(
         request,
         "stream",
-        sub,
+        parse_cursor(request.query.get("after"), "after"),
         content_type="application/x-ndjson",
-        prelude=b"",
+        prelude=lambda sub: b"",
         encode=ndjson.encode_line,
         heartbeat=ndjson.HEARTBEAT_LINE,
-        headers=cursor_header(sub.topic.last_seq, after),
     )
