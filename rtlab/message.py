@@ -82,7 +82,14 @@ class Message:
             topic, seq, ts = env["topic"], env["seq"], env["ts"]
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a message envelope: {env!r}") from exc
-        if env.get("type") != "message" or not isinstance(seq, int):
+        if (
+            env.get("type") != "message"
+            or not isinstance(topic, str)
+            or not isinstance(seq, int)
+            or isinstance(seq, bool)
+            or not isinstance(ts, int | float)
+            or isinstance(ts, bool)
+        ):
             raise ValueError(f"not a message envelope: {env!r}")
         return cls(topic=topic, seq=seq, ts=float(ts), data=env.get("data"), received=received)
 

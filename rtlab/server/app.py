@@ -45,12 +45,35 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if exc.status < 400 or exc.content_type == "application/json":
             raise
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
-        return json_error(exc.status, message or exc.reason)
+        kept = {k: v for k, v in exc.headers.items() if k in ("Allow", "WWW-Authenticate")}
+        return json_error(exc.status, message or exc.reason, **kept)
 
 
 async def index(request: web.Request) -> web.Response:
-    page = resources.files("rtlab.server").joinpath("static/index.html").read_bytes()
-    return web.Response(body=page, content_type="text/html", charset="utf-8")
+    return web.Response(
+        body=STATIC_FILES["index.html"].read_bytes(), content_type="text/html", charset="utf-8"
+    )
+
+
+STATIC = resources.files("rtlab.server").joinpath("static")
+# The demo's files, listed once: a request can only name one of these, so no
+# path (`..`, `%2F`, symlinks) can reach anything else.
+STATIC_FILES = {entry.name: entry for entry in STATIC.iterdir() if entry.is_file()}
+CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+
+
+async def static_file(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    entry = STATIC_FILES.get(name)
+    if entry is None:
+        return json_error(404, f"no static file {name[:100]!r}")
+    content_type = CONTENT_TYPES.get(name[name.rfind(".") :], "application/octet-stream")
+    return web.Response(
+        body=entry.read_bytes(),
+        content_type=content_type,
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -72,19 +95,20 @@ def make_app(settings: Settings | None = None) -> web.Application:
     app[HUB] = Hub(history=settings.history)
     app[METRICS] = Metrics()
     app[STREAMS] = weakref.WeakSet()
-    static = resources.files("rtlab.server").joinpath("static")
     app.add_routes(
         [
             web.get("/", index),
             web.get("/metrics", metrics),
-            web.post("/publish/{topic}", publish),
-            web.get("/poll/{topic}", poll),
-            web.get("/longpoll/{topic}", longpoll),
-            web.get("/stream/{topic}", stream),
-            web.get("/iframe/{topic}", iframe),
-            web.get("/sse/{topic}", sse),
-            web.get("/ws/{topic}", ws),
-            web.static("/static", str(static), follow_symlinks=False),
+            # `{topic:[^/]*}` also matches an empty topic, so that it gets the
+            # contract's 400 from topic_name() rather than a 404.
+            web.post("/publish/{topic:[^/]*}", publish),
+            web.get("/poll/{topic:[^/]*}", poll),
+            web.get("/longpoll/{topic:[^/]*}", longpoll),
+            web.get("/stream/{topic:[^/]*}", stream),
+            web.get("/iframe/{topic:[^/]*}", iframe),
+            web.get("/sse/{topic:[^/]*}", sse),
+            web.get("/ws/{topic:[^/]*}", ws),
+            web.get("/static/{name}", static_file),
         ]
     )
     app.on_shutdown.append(_close_streams)

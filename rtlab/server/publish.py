@@ -11,12 +11,14 @@ from rtlab.wire.envelope import WireError, parse_json
 
 
 async def publish(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    request.app[METRICS]["publish"].requests += 1
+    settings, counters = request.app[SETTINGS], request.app[METRICS]["publish"]
+    counters.requests += 1
     topic = topic_name(request)
     if settings.token is not None:
-        supplied = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(supplied.encode(), f"Bearer {settings.token}".encode()):
+        # RFC 9110 section 11.1: the scheme name is case-insensitive.
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        supplied = credentials.strip() if scheme.lower() == "bearer" else ""
+        if not hmac.compare_digest(supplied.encode(), settings.token.encode()):
             return json_error(
                 401,
                 "publishing needs Authorization: Bearer <token>",
@@ -35,4 +37,6 @@ async def publish(request: web.Request) -> web.Response:
     except WireError as exc:
         raise bad_request(f"body is {exc}") from None
     message = request.app[HUB].publish(topic, data)
+    counters.messages += 1
+    counters.bytes += len(body)
     return web.json_response({"topic": topic, "seq": message.seq, "ts": message.ts}, status=201)

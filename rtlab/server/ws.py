@@ -94,7 +94,11 @@ async def ws(request: web.Request) -> web.StreamResponse:
     hub = app[HUB]
     sub = hub.subscribe(topic, after)
     socket = web.WebSocketResponse(
-        heartbeat=settings.heartbeat, max_msg_size=settings.max_message, compress=False
+        heartbeat=settings.heartbeat,
+        # aiohttp refuses payloads of max_msg_size bytes and more; the contract
+        # accepts exactly max_message bytes, as POST /publish does.
+        max_msg_size=settings.max_message + 1,
+        compress=False,
     )
     socket.headers.update(cursor_header(sub.topic.last_seq, after))
     await socket.prepare(request)
@@ -122,7 +126,10 @@ async def ws(request: web.Request) -> web.StreamResponse:
                 await _error(socket, "publish frame has no data")
                 continue
             hub.publish(topic, request_obj["data"])
-            app[METRICS]["publish"].requests += 1
+            published = app[METRICS]["publish"]
+            published.requests += 1
+            published.messages += 1
+            published.bytes += len(frame.data.encode())
     except (ConnectionResetError, ConnectionError):
         pass
     finally:
