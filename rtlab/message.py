@@ -29,7 +29,7 @@ def now_ms() -> float:
 
 def dumps(value: Any) -> bytes:
     """Compact, UTF-8 JSON: the one serialisation every wire format starts from."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 @dataclass(frozen=True, slots=True)

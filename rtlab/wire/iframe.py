@@ -87,6 +87,7 @@ def heartbeat_script(callback: str) -> bytes:
     return _script(_check(callback), b'{"type":"heartbeat"}')
 
 
+_SCRIPT_END = b")</script>"
 _SCRIPT_RE = re.compile(rb"<script>parent\.([A-Za-z_$][A-Za-z0-9_$]*)\((.*?)\)</script>", re.S)
 
 
@@ -98,7 +99,16 @@ class IframeDecoder:
         self._buffer = b""
 
     def feed(self, data: bytes) -> list[Any]:
+        scan_from = max(0, len(self._buffer) - len(_SCRIPT_END) + 1)
         self._buffer += data
+        # Only scan when a script may have ended: a large script arriving in many
+        # chunks is then matched once, not re-scanned on every chunk.
+        if self._buffer.find(_SCRIPT_END, scan_from) < 0:
+            if len(self._buffer) > 1 << 20 and b"<script>" not in self._buffer:
+                raise WireError("no script chunk in the first MiB of the forever frame")
+            if len(self._buffer) > 1 << 24:
+                raise WireError("no complete script chunk in 16 MiB of the forever frame")
+            return []
         values: list[Any] = []
         end = 0
         for match in _SCRIPT_RE.finditer(self._buffer):
@@ -107,6 +117,4 @@ class IframeDecoder:
             values.append(parse_json(match.group(2)))
             end = match.end()
         self._buffer = self._buffer[end:]
-        if len(self._buffer) > 1 << 20 and b"<script>" not in self._buffer:
-            raise WireError("no script chunk in the first MiB of the forever frame")
         return values
