@@ -13,7 +13,6 @@ a traceback.
 
 from __future__ import annotations
 
-import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -31,8 +30,6 @@ from rtlab.server.stream import stream
 from rtlab.server.ws import ws
 
 __all__ = ["Settings", "make_app"]
-
-log = logging.getLogger("rtlab.server")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
