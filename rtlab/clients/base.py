@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Self
 
@@ -120,7 +120,7 @@ class Client(ABC):
     # -- what subclasses implement -------------------------------------------------
 
     @abstractmethod
-    def _session(self) -> AsyncIterator[Any]:
+    def _session(self) -> AsyncGenerator[Any, None]:
         """Decoded envelopes (dicts) from one connection, resuming from `self.last_seq`."""
 
     def _reconnect_delay(self, failed: bool, attempt: int) -> float:
@@ -172,10 +172,13 @@ class Client(ABC):
             first = False
             failed = False
             try:
-                async for envelope in self._session():
-                    attempt = 0
-                    for item in self._accept(envelope):
-                        yield item
+                # aclosing: when the caller stops iterating, the connection's own
+                # generator is closed here, in this task, not later by the GC.
+                async with contextlib.aclosing(self._session()) as session:
+                    async for envelope in session:
+                        attempt = 0
+                        for item in self._accept(envelope):
+                            yield item
             except RECOVERABLE as exc:
                 failed = True
                 self.last_error = exc

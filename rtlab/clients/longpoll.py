@@ -3,7 +3,7 @@ each answer arrives; the server holds the request until something is new."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import aiohttp
@@ -18,7 +18,7 @@ class LongPollClient(PollClient):
         super().__init__(url, topic, interval=0.0, **kwargs)
         self.hold_timeout = timeout
 
-    async def _session(self) -> AsyncIterator[Any]:
+    async def _session(self) -> AsyncGenerator[Any, None]:
         extra = {"timeout": f"{self.hold_timeout:g}"}
         # The client waits longer than the server holds, so a held request is
         # answered by the server (an empty list) rather than cut by the client.

@@ -8,7 +8,7 @@ delays the next request instead of stacking requests up.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import aiohttp
@@ -50,7 +50,7 @@ class PollClient(Client):
             self._adopt_cursor(str(answer.get("next")))
         return messages
 
-    async def _session(self) -> AsyncIterator[Any]:
+    async def _session(self) -> AsyncGenerator[Any, None]:
         loop = asyncio.get_running_loop()
         while True:
             started = loop.time()

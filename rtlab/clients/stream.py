@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any, Protocol
 
 import aiohttp
@@ -38,7 +38,7 @@ class StreamingClient(Client):
     def _events(self, decoder: Decoder, chunk: bytes) -> list[Any]:
         return decoder.feed(chunk)
 
-    async def _session(self) -> AsyncIterator[Any]:
+    async def _session(self) -> AsyncGenerator[Any, None]:
         decoder = self._decoder()
         async with self.http.get(
             self.endpoint,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import aiohttp
@@ -33,7 +33,7 @@ class WSClient(Client):
             raise ConnectionError("the WebSocket is not connected")
         await self._socket.send_str(json.dumps({"type": "publish", "data": data}))
 
-    async def _session(self) -> AsyncIterator[Any]:
+    async def _session(self) -> AsyncGenerator[Any, None]:
         params = {} if self.last_seq is None else {"after": str(self.last_seq)}
         async with self.http.ws_connect(
             self.endpoint.replace("http", "ws", 1), params=params, heartbeat=self.heartbeat
