@@ -25,6 +25,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any, Self
 
+import psutil
 from aiohttp import web
 
 from rtlab.hub import Hub
@@ -160,6 +161,20 @@ class Lab:
             await runner.cleanup()
 
     # -- using it ------------------------------------------------------------------
+
+    def server_cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's own thread.
+
+        The server shares the process with the clients, so process-wide CPU
+        would mix the two; Linux reports each thread's time separately.
+        """
+        thread = self._thread
+        if thread is None or thread.native_id is None:
+            raise RuntimeError("the lab is not running: call start() first")
+        for info in psutil.Process().threads():
+            if info.id == thread.native_id:
+                return float(info.user_time + info.system_time)
+        raise RuntimeError("the server thread is not visible to psutil")
 
     @property
     def hub(self) -> Hub:

@@ -1,0 +1,347 @@
+"""Scenario -> run -> Result: measured comparisons, as tidy pandas frames.
+
+A `Scenario` fixes one technique and its knobs (clients, topics, publish rate
+and bursts, message size, duration, poll interval, long-poll timeout, network
+profile, seed). `run()` starts a Lab, puts the netem relay in front of it with
+the scenario's network profile, connects the clients through the relay,
+publishes on a fixed schedule, and returns a `Result`:
+
+- `deliveries`: one row per delivered message per client (technique, client,
+  topic, seq, publish ts, receive time, latency in ms, envelope bytes);
+- `runs`: one row per run (requests, empty responses, wire bytes up and down
+  as counted by the relay, messages expected/delivered, duplicates, losses,
+  gaps, server CPU seconds, peak RSS, reconnects).
+
+Latency is the client's receive time minus the server's publish time (both
+this machine's clock), so it contains the downstream network delay and the
+technique's own waiting, not the publisher's upload.
+
+`Result.save()` writes the frames (gzip CSV) with a JSON file of the
+scenarios, package versions, machine and git commit; `load()` reads them back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import random
+import string
+import subprocess
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import psutil
+from tqdm.auto import tqdm
+
+from rtlab.aio import run_sync
+from rtlab.clients import CLIENTS, Client, LongPollClient, PollClient
+from rtlab.lab import Lab
+from rtlab.message import Message
+from rtlab.netem import Relay
+from rtlab.profiles import PROFILES, get_profile
+
+__all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "load", "run", "run_many"]
+
+TECHNIQUES = tuple(CLIENTS)
+DATA_DIR = Path("data")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One technique under one set of conditions. Times in seconds."""
+
+    technique: str
+    clients: int = 1
+    topics: int = 1
+    rate: float = 20.0  # publish events per second, per topic
+    burst: int = 1  # messages per publish event
+    message_size: int = 64  # characters of the data string
+    duration: float = 3.0  # seconds of publishing
+    poll_interval: float = 1.0
+    longpoll_timeout: float = 25.0
+    network: str = "loopback"
+    seed: int = 0
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.technique not in TECHNIQUES:
+            problems.append(f"technique must be one of {', '.join(TECHNIQUES)}")
+        if self.network not in PROFILES:
+            problems.append(f"network must be one of {', '.join(PROFILES)}")
+        for name in ("clients", "topics", "burst"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1")
+        for name in ("rate", "duration", "poll_interval", "longpoll_timeout"):
+            if not getattr(self, name) > 0:
+                problems.append(f"{name} must be > 0")
+        if self.message_size < 0:
+            problems.append("message_size must be >= 0")
+        if problems:
+            raise ValueError(f"invalid scenario {self.technique!r}: " + "; ".join(problems))
+
+    @property
+    def name(self) -> str:
+        return self.label or f"{self.technique}-{self.network}"
+
+    @property
+    def messages_per_topic(self) -> int:
+        return max(1, round(self.rate * self.duration)) * self.burst
+
+
+@dataclass
+class Result:
+    deliveries: pd.DataFrame
+    runs: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __add__(self, other: Result) -> Result:
+        return Result(
+            pd.concat([self.deliveries, other.deliveries], ignore_index=True),
+            pd.concat([self.runs, other.runs], ignore_index=True),
+            {"scenarios": self.meta.get("scenarios", []) + other.meta.get("scenarios", [])}
+            | {k: v for k, v in other.meta.items() if k != "scenarios"},
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """One row per run: the headline figures (latency percentiles, cost per message)."""
+        lat = self.deliveries.groupby("run")["latency_ms"]
+        table = self.runs.set_index("run")[
+            [
+                "scenario",
+                "technique",
+                "network",
+                "clients",
+                "delivered",
+                "losses",
+                "duplicates",
+                "gaps",
+                "requests",
+                "bytes_down",
+                "bytes_up",
+                "server_cpu_s",
+            ]
+        ].copy()
+        table["p50_ms"] = lat.median()
+        table["p99_ms"] = lat.quantile(0.99)
+        delivered = table["delivered"].where(table["delivered"] > 0)
+        table["requests_per_msg"] = table["requests"] / delivered
+        table["bytes_per_msg"] = (table["bytes_down"] + table["bytes_up"]) / delivered
+        return table.reset_index()
+
+    def save(self, name: str, directory: str | Path = DATA_DIR) -> Path:
+        """Write `NAME.deliveries.csv.gz`, `NAME.runs.csv` and `NAME.meta.json`."""
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.deliveries.to_csv(folder / f"{name}.deliveries.csv.gz", index=False)
+        self.runs.to_csv(folder / f"{name}.runs.csv", index=False)
+        (folder / f"{name}.meta.json").write_text(json.dumps(self.meta, indent=2) + "\n")
+        return folder / f"{name}.meta.json"
+
+
+def load(name: str, directory: str | Path = DATA_DIR) -> Result:
+    folder = Path(directory)
+    meta_path = folder / f"{name}.meta.json"
+    if not meta_path.exists():
+        raise FileNotFoundError(f"no recorded result {name!r} in {folder}/ ({meta_path.name})")
+    return Result(
+        pd.read_csv(folder / f"{name}.deliveries.csv.gz"),
+        pd.read_csv(folder / f"{name}.runs.csv"),
+        json.loads(meta_path.read_text()),
+    )
+
+
+def environment() -> dict[str, Any]:
+    """Versions, machine and git commit: what a recorded result needs to be judged."""
+    versions: dict[str, str | None] = {}
+    for package in ("rtlab", "aiohttp", "pandas", "plotly"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {
+        "python": platform.python_version(),
+        "packages": versions,
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        },
+        "git_commit": commit,
+        "recorded": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _make_client(scenario: Scenario, url: str, topic: str, after: int) -> Client:
+    cls = CLIENTS[scenario.technique]
+    if cls is PollClient:
+        return PollClient(url, topic, after=after, interval=scenario.poll_interval)
+    if cls is LongPollClient:
+        return LongPollClient(url, topic, after=after, timeout=scenario.longpoll_timeout)
+    return cls(url, topic, after=after)
+
+
+async def _publish(lab: Lab, scenario: Scenario, topics: list[str], bar: Any) -> None:
+    rng = random.Random(scenario.seed)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    events = max(1, round(scenario.rate * scenario.duration))
+    for event in range(events):
+        await asyncio.sleep(max(0.0, start + event / scenario.rate - loop.time()))
+        for topic in topics:
+            for _ in range(scenario.burst):
+                pad = "".join(rng.choices(string.ascii_letters, k=scenario.message_size))
+                await lab.apublish(topic, pad)
+        bar.update(1)
+
+
+async def arun(scenario: Scenario, progress: bool = True) -> Result:
+    """Run one scenario (awaitable form of `run`)."""
+    profile = get_profile(scenario.network)
+    topics = [f"{scenario.name}-{t}" for t in range(scenario.topics)]
+    rows: list[dict[str, Any]] = []
+    async with Lab(history=max(1000, scenario.messages_per_topic)) as lab:
+        starts = {topic: lab.publish(topic, "start") for topic in topics}
+        relay = Relay.for_url(lab.url, profile.link_settings(seed=scenario.seed))
+        async with relay:
+            clients = [
+                _make_client(
+                    scenario, relay.url, topics[i % len(topics)], starts[topics[i % len(topics)]]
+                )
+                for i in range(scenario.clients)
+            ]
+            last = {t: starts[t] + scenario.messages_per_topic for t in topics}
+            peak_rss = psutil.Process().memory_info().rss
+            cpu_before = lab.server_cpu_seconds()
+
+            async def consume(index: int, client: Client) -> None:
+                async for item in client:
+                    if isinstance(item, Message):
+                        rows.append(
+                            {
+                                "client": index,
+                                "topic": item.topic,
+                                "seq": item.seq,
+                                "ts": item.ts,
+                                "received": item.received,
+                                "latency_ms": item.latency_ms,
+                                "bytes": len(item.json),
+                            }
+                        )
+                    if client.last_seq is not None and client.last_seq >= last[client.topic]:
+                        return
+
+            consumers = [asyncio.create_task(consume(i, c)) for i, c in enumerate(clients)]
+            await asyncio.sleep(0.2 + 2 * profile.delay)  # let clients connect first
+            events = max(1, round(scenario.rate * scenario.duration))
+            with tqdm(
+                total=events,
+                desc=scenario.name,
+                unit="publish",
+                disable=not progress or scenario.duration < 2,
+                leave=False,
+            ) as bar:
+                await _publish(lab, scenario, topics, bar)
+            drain = scenario.poll_interval + 4 * profile.delay + 2.0
+            _, pending = await asyncio.wait(consumers, timeout=drain)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            peak_rss = max(peak_rss, psutil.Process().memory_info().rss)
+            cpu = lab.server_cpu_seconds() - cpu_before
+            for client in clients:
+                await client.aclose()
+            wire = relay.totals().get(scenario.technique, {})
+    deliveries = pd.DataFrame(
+        rows, columns=["client", "topic", "seq", "ts", "received", "latency_ms", "bytes"]
+    )
+    deliveries.insert(0, "technique", scenario.technique)
+    deliveries.insert(0, "scenario", scenario.name)
+    expected = scenario.messages_per_topic * scenario.clients
+    unique = deliveries.drop_duplicates(["client", "seq"]).shape[0]
+    run_row = {
+        "scenario": scenario.name,
+        "technique": scenario.technique,
+        "network": scenario.network,
+        "clients": scenario.clients,
+        "topics": scenario.topics,
+        "rate": scenario.rate,
+        "burst": scenario.burst,
+        "message_size": scenario.message_size,
+        "duration": scenario.duration,
+        "poll_interval": scenario.poll_interval,
+        "expected": expected,
+        "delivered": unique,
+        "losses": expected - unique,
+        "duplicates": sum(c.stats.duplicates for c in clients),
+        "gaps": sum(c.stats.gaps + c.stats.holes for c in clients),
+        "requests": sum(c.stats.requests for c in clients),
+        "empty_responses": sum(getattr(c, "empty_responses", 0) for c in clients),
+        "reconnects": sum(c.stats.reconnects for c in clients),
+        "bytes_up": wire.get("bytes_up", 0),
+        "bytes_down": wire.get("bytes_down", 0),
+        "connections": wire.get("connections", 0),
+        "server_cpu_s": cpu,
+        "peak_rss_mb": peak_rss / 2**20,
+        "completed": not pending,
+    }
+    return Result(deliveries, pd.DataFrame([run_row]), {"scenarios": [asdict(scenario)]})
+
+
+def _number(result: Result, run_id: int) -> Result:
+    result.deliveries.insert(0, "run", run_id)
+    result.runs.insert(0, "run", run_id)
+    return result
+
+
+def run_many(scenarios: Iterable[Scenario], progress: bool = True) -> Result:
+    """Run scenarios one after another; `run` numbers them in the frames."""
+    scenarios = list(scenarios)
+
+    async def all_runs() -> list[Result]:
+        results = []
+        for run_id, scenario in enumerate(
+            tqdm(
+                scenarios, desc="scenarios", unit="run", disable=not progress or len(scenarios) < 2
+            )
+        ):
+            results.append(_number(await arun(scenario, progress), run_id))
+        return results
+
+    results = run_sync(all_runs())
+    combined = results[0]
+    for result in results[1:]:
+        combined = combined + result
+    combined.meta.update(environment())
+    return combined
+
+
+def run(scenario: Scenario | Sequence[Scenario], progress: bool = True) -> Result:
+    """Run one scenario (or several); works from a script and from a notebook cell."""
+    scenarios = [scenario] if isinstance(scenario, Scenario) else list(scenario)
+    return run_many(scenarios, progress)
+
+
+def vary(base: Scenario, **values: Sequence[Any]) -> list[Scenario]:
+    """The scenarios obtained by setting one knob of `base` to each value given."""
+    ((knob, options),) = values.items()
+    return [
+        replace(base, **{knob: value}, label=f"{base.name}-{knob}={value}") for value in options
+    ]

@@ -1,0 +1,122 @@
+"""The experiment runner on small runs, and the save/load round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rtlab.experiments import Result, Scenario, load, run, vary
+from rtlab.message import Message
+from rtlab.profiles import PROFILES, get_profile
+
+DELIVERY_COLUMNS = [
+    "run",
+    "scenario",
+    "technique",
+    "client",
+    "topic",
+    "seq",
+    "ts",
+    "received",
+    "latency_ms",
+    "bytes",
+]
+
+
+@pytest.fixture(scope="module")
+def small() -> Result:
+    scenarios = [
+        Scenario("sse", clients=2, topics=2, rate=20, duration=0.5),
+        Scenario("poll", rate=20, duration=0.5, poll_interval=0.1, burst=2),
+        Scenario("ws", rate=20, duration=0.5, network="lan", message_size=10),
+    ]
+    return run(scenarios, progress=False)
+
+
+def test_one_row_per_delivered_message_per_client(small: Result) -> None:
+    assert list(small.deliveries.columns) == DELIVERY_COLUMNS
+    assert list(small.runs["technique"]) == ["sse", "poll", "ws"]
+    per_run = small.deliveries.groupby("run").size().to_dict()
+    # sse: 2 clients x 10 messages; poll: 10 events x burst 2; ws: 10
+    assert per_run == {0: 20, 1: 20, 2: 10}
+    assert list(small.runs["expected"]) == [20, 20, 10]
+    assert list(small.runs["losses"]) == [0, 0, 0]
+    assert list(small.runs["duplicates"]) == [0, 0, 0]
+    sse = small.deliveries[small.deliveries["run"] == 0]
+    assert sorted(sse["topic"].unique()) == ["sse-loopback-0", "sse-loopback-1"]
+    assert (small.deliveries["latency_ms"] >= 0).all()
+
+
+def test_envelope_bytes_follow_message_size(small: Result) -> None:
+    ws = small.deliveries[small.deliveries["run"] == 2].iloc[0]
+    empty = Message(ws["topic"], int(ws["seq"]), float(ws["ts"]), "")
+    assert ws["bytes"] == len(empty.json) + 10  # message_size=10 ASCII letters
+    sse = small.deliveries[small.deliveries["run"] == 0].iloc[0]
+    empty = Message(sse["topic"], int(sse["seq"]), float(sse["ts"]), "")
+    assert sse["bytes"] == len(empty.json) + 64
+
+
+def test_wire_bytes_and_requests_are_counted(small: Result) -> None:
+    runs = small.runs.set_index("technique")
+    assert runs.loc["sse", "requests"] == 2  # one stream per client
+    assert runs.loc["sse", "bytes_down"] > runs.loc["sse", "bytes_up"] > 0
+    assert runs.loc["poll", "requests"] >= 5  # 0.5 s at 0.1 s intervals
+    assert runs.loc["poll", "empty_responses"] >= 0
+    assert runs.loc["ws", "connections"] == 1
+    summary = small.summary()
+    assert set(summary.columns) >= {"p50_ms", "p99_ms", "bytes_per_msg", "requests_per_msg"}
+
+
+def test_save_and_load_round_trip(small: Result, tmp_path: Path) -> None:
+    meta_path = small.save("unit", tmp_path)
+    meta = json.loads(meta_path.read_text())
+    assert [s["technique"] for s in meta["scenarios"]] == ["sse", "poll", "ws"]
+    assert {"python", "packages", "machine", "git_commit", "recorded"} <= set(meta)
+    assert meta["packages"]["aiohttp"]
+    loaded = load("unit", tmp_path)
+    pd.testing.assert_frame_equal(loaded.runs, small.runs, check_dtype=False)
+    pd.testing.assert_frame_equal(loaded.deliveries, small.deliveries, check_dtype=False)
+    assert loaded.meta == meta
+
+
+def test_load_missing_result_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no recorded result 'nope'"):
+        load("nope", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"technique": "carrier-pigeon"}, "technique must be one of"),
+        ({"technique": "sse", "network": "moon"}, "network must be one of"),
+        ({"technique": "sse", "clients": 0}, "clients must be at least 1"),
+        ({"technique": "sse", "rate": 0}, "rate must be > 0"),
+        ({"technique": "sse", "message_size": -1}, "message_size must be >= 0"),
+    ],
+)
+def test_invalid_scenarios_are_refused(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Scenario(**kwargs)  # type: ignore[arg-type]
+
+
+def test_vary_sets_one_knob() -> None:
+    scenarios = vary(Scenario("poll"), poll_interval=[0.1, 0.5])
+    assert [s.poll_interval for s in scenarios] == [0.1, 0.5]
+    assert [s.name for s in scenarios] == [
+        "poll-loopback-poll_interval=0.1",
+        "poll-loopback-poll_interval=0.5",
+    ]
+
+
+def test_profiles_are_documented_numbers() -> None:
+    assert list(PROFILES) == ["loopback", "lan", "broadband", "4g", "slow-3g"]
+    four_g = get_profile("4g")
+    assert four_g.delay == pytest.approx(0.030)
+    assert four_g.bandwidth == pytest.approx(1_500_000)
+    settings = get_profile("broadband").link_settings(seed=3)
+    assert (settings.delay, settings.bandwidth, settings.seed) == (0.01, 6_250_000, 3)
+    with pytest.raises(ValueError, match="unknown network profile 'mars'"):
+        get_profile("mars")
