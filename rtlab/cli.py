@@ -2,8 +2,11 @@
 
 - `rtlab serve [--host H] [--port P]` runs the server in the foreground and
   prints its URL; Ctrl-C stops it cleanly.
-- `rtlab run` runs the live demo: every technique's client on one topic,
-  one publisher, a table of what each delivered and how fast.
+- `rtlab run` runs the standard comparison (every technique on loopback and
+  on an emulated 4G link, at two publish rates), prints the headline table
+  and saves the result (`--save-as NAME --data-dir DIR`).
+- `rtlab demo` runs the short live demo: every technique's client on one
+  topic, one publisher, a table of what each delivered and how fast.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import ipaddress
 import logging
 import sys
+import time
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -72,8 +76,23 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
+def demo(args: argparse.Namespace) -> int:
     print(run_demo(messages=args.messages, rate=args.rate, poll_interval=args.poll_interval))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from rtlab import experiments
+
+    scenarios = experiments.standard_comparison(quick=not args.full)
+    started = time.perf_counter()
+    result = experiments.run(scenarios, progress=not args.quiet)
+    elapsed = time.perf_counter() - started
+    print(experiments.headline(result))
+    print(f"\n{len(scenarios)} runs in {elapsed:.1f} s")
+    if args.save_as:
+        path = result.save(args.save_as, args.data_dir)
+        print(f"saved to {path.parent}/{args.save_as}.*")
     return 0
 
 
@@ -92,13 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_serve.set_defaults(func=serve)
 
-    p_run = sub.add_parser("run", help="run the live demo of every technique")
-    p_run.add_argument("--messages", type=int, default=200, help="messages to publish")
-    p_run.add_argument("--rate", type=float, default=100.0, help="messages per second")
-    p_run.add_argument(
+    p_run = sub.add_parser("run", help="run the standard comparison and print its table")
+    p_run.add_argument("--full", action="store_true", help="10 s runs instead of 1.5 s")
+    p_run.add_argument("--save-as", metavar="NAME", help="save the result as NAME.*")
+    p_run.add_argument("--data-dir", default="results", help="where --save-as writes")
+    p_run.add_argument("--quiet", action="store_true", help="no progress bars")
+    p_run.set_defaults(func=run)
+
+    p_demo = sub.add_parser("demo", help="run the short live demo of every technique")
+    p_demo.add_argument("--messages", type=int, default=200, help="messages to publish")
+    p_demo.add_argument("--rate", type=float, default=100.0, help="messages per second")
+    p_demo.add_argument(
         "--poll-interval", type=float, default=0.5, help="short-poll interval, seconds"
     )
-    p_run.set_defaults(func=run)
+    p_demo.set_defaults(func=demo)
     return parser
 
 

@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import random
+import re
 import string
 import subprocess
 import time
@@ -151,10 +152,11 @@ def load(name: str, directory: str | Path = DATA_DIR) -> Result:
     meta_path = folder / f"{name}.meta.json"
     if not meta_path.exists():
         raise FileNotFoundError(f"no recorded result {name!r} in {folder}/ ({meta_path.name})")
+    runs = pd.read_csv(folder / f"{name}.runs.csv")
+    if "last_error" in runs:  # CSV cannot tell "" from missing
+        runs["last_error"] = runs["last_error"].astype(object).fillna("").astype(str)
     return Result(
-        pd.read_csv(folder / f"{name}.deliveries.csv.gz"),
-        pd.read_csv(folder / f"{name}.runs.csv"),
-        json.loads(meta_path.read_text()),
+        pd.read_csv(folder / f"{name}.deliveries.csv.gz"), runs, json.loads(meta_path.read_text())
     )
 
 
@@ -215,7 +217,8 @@ async def _publish(lab: Lab, scenario: Scenario, topics: list[str], bar: Any) ->
 async def arun(scenario: Scenario, progress: bool = True) -> Result:
     """Run one scenario (awaitable form of `run`)."""
     profile = get_profile(scenario.network)
-    topics = [f"{scenario.name}-{t}" for t in range(scenario.topics)]
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.name)[:56]
+    topics = [f"{safe}-{t}" for t in range(scenario.topics)]
     rows: list[dict[str, Any]] = []
     async with Lab(history=max(1000, scenario.messages_per_topic)) as lab:
         starts = {topic: lab.publish(topic, "start") for topic in topics}
@@ -295,6 +298,8 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
         "requests": sum(c.stats.requests for c in clients),
         "empty_responses": sum(getattr(c, "empty_responses", 0) for c in clients),
         "reconnects": sum(c.stats.reconnects for c in clients),
+        "errors": sum(c.stats.errors for c in clients),
+        "last_error": next((repr(c.last_error) for c in clients if c.last_error), ""),
         "bytes_up": wire.get("bytes_up", 0),
         "bytes_down": wire.get("bytes_down", 0),
         "connections": wire.get("connections", 0),
@@ -345,3 +350,51 @@ def vary(base: Scenario, **values: Sequence[Any]) -> list[Scenario]:
     return [
         replace(base, **{knob: value}, label=f"{base.name}-{knob}={value}") for value in options
     ]
+
+
+def standard_comparison(quick: bool = True) -> list[Scenario]:
+    """Every technique under three conditions: the comparison `rtlab run` makes.
+
+    - loopback, 20 messages/s: the techniques' own costs, no network;
+    - 4G (60 ms RTT), 20 messages/s: what a real last mile adds;
+    - 4G, 100 messages/s: publishes closer together than a round trip, where
+      long polling must batch and pays an extra round trip.
+    Short polling uses a 0.5 s interval. `quick` keeps each run to ~1.5 s of
+    publishing (the whole comparison well under a minute on 2 cores).
+    """
+    duration = 1.5 if quick else 10.0
+    conditions = [("loopback", 20.0), ("4g", 20.0), ("4g", 100.0)]
+    return [
+        Scenario(
+            technique,
+            rate=rate,
+            duration=duration,
+            network=network,
+            poll_interval=0.5,
+            label=f"{technique}/{network}/{rate:g}ps",
+        )
+        for network, rate in conditions
+        for technique in TECHNIQUES
+    ]
+
+
+def headline(result: Result) -> str:
+    """The summary as a fixed-width table for a terminal."""
+    table = result.summary()
+    columns = {
+        "scenario": "scenario",
+        "delivered": "delivered",
+        "losses": "lost",
+        "p50_ms": "p50 ms",
+        "p99_ms": "p99 ms",
+        "requests_per_msg": "req/msg",
+        "bytes_per_msg": "bytes/msg",
+        "server_cpu_s": "srv CPU s",
+    }
+    shown = table[list(columns)].rename(columns=columns)
+    return str(
+        shown.to_string(
+            index=False,
+            float_format=lambda v: f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}",
+        )
+    )

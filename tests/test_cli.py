@@ -46,13 +46,13 @@ def test_serve_prints_url_serves_and_stops_cleanly_on_ctrl_c() -> None:
     assert "Traceback" not in err
 
 
-def test_run_prints_a_row_per_technique_all_delivered_in_order() -> None:
+def test_demo_prints_a_row_per_technique_all_delivered_in_order() -> None:
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "rtlab",
-            "run",
+            "demo",
             "--messages",
             "30",
             "--rate",

@@ -8,7 +8,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rtlab.experiments import Result, Scenario, load, run, vary
+from rtlab.experiments import (
+    TECHNIQUES,
+    Result,
+    Scenario,
+    headline,
+    load,
+    run,
+    standard_comparison,
+    vary,
+)
 from rtlab.message import Message
 from rtlab.profiles import PROFILES, get_profile
 
@@ -120,3 +129,39 @@ def test_profiles_are_documented_numbers() -> None:
     assert (settings.delay, settings.bandwidth, settings.seed) == (0.01, 6_250_000, 3)
     with pytest.raises(ValueError, match="unknown network profile 'mars'"):
         get_profile("mars")
+
+
+def test_standard_comparison_covers_every_technique_three_ways() -> None:
+    scenarios = standard_comparison()
+    assert len(scenarios) == 18
+    assert {(s.network, s.rate) for s in scenarios} == {
+        ("loopback", 20.0),
+        ("4g", 20.0),
+        ("4g", 100.0),
+    }
+    assert sorted({s.technique for s in scenarios}) == sorted(TECHNIQUES)
+    assert len({s.name for s in scenarios}) == 18
+
+
+def test_headline_table_has_one_line_per_run(small: Result) -> None:
+    lines = headline(small).splitlines()
+    assert lines[0].split() == [
+        "scenario",
+        "delivered",
+        "lost",
+        "p50",
+        "ms",
+        "p99",
+        "ms",
+        "req/msg",
+        "bytes/msg",
+        "srv",
+        "CPU",
+        "s",
+    ]
+    assert [line.split()[0] for line in lines[1:]] == [
+        "sse-loopback",
+        "poll-loopback",
+        "ws-lan",
+    ]
+    assert [line.split()[1:3] for line in lines[1:]] == [["20", "0"], ["20", "0"], ["10", "0"]]
