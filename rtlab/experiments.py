@@ -68,6 +68,7 @@ class Scenario:
     poll_interval: float = 1.0
     longpoll_timeout: float = 25.0
     network: str = "loopback"
+    delay_ms: float | None = None  # one-way delay overriding the profile's
     seed: int = 0
     label: str = ""
 
@@ -83,6 +84,8 @@ class Scenario:
         for name in ("rate", "duration", "poll_interval", "longpoll_timeout"):
             if not getattr(self, name) > 0:
                 problems.append(f"{name} must be > 0")
+        if self.delay_ms is not None and self.delay_ms < 0:
+            problems.append("delay_ms must be >= 0")
         if self.message_size < 0:
             problems.append("message_size must be >= 0")
         if problems:
@@ -217,6 +220,8 @@ async def _publish(lab: Lab, scenario: Scenario, topics: list[str], bar: Any) ->
 async def arun(scenario: Scenario, progress: bool = True) -> Result:
     """Run one scenario (awaitable form of `run`)."""
     profile = get_profile(scenario.network)
+    if scenario.delay_ms is not None:
+        profile = replace(profile, name=f"{profile.name}+delay", rtt_ms=2 * scenario.delay_ms)
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.name)[:56]
     topics = [f"{safe}-{t}" for t in range(scenario.topics)]
     rows: list[dict[str, Any]] = []

@@ -473,3 +473,39 @@ async def test_clients_get_every_message_once_through_cuts(
     assert len(items) == count  # no gaps either
     assert sum(row["cuts"] for row in relay.totals().values()) >= 1
     assert client.stats.reconnects >= 1
+
+
+def chunked(body: bytes) -> bytes:
+    """HTTP/1.1 chunk framing (RFC 9112 section 7.1): hex size, CRLF, data, CRLF."""
+    return f"{len(body):x}\r\n".encode() + body + b"\r\n"
+
+
+@pytest.mark.parametrize("path", ["/sse/wire", "/stream/wire"])
+async def test_streamed_message_costs_exactly_its_framing(lab: Lab, path: str) -> None:
+    """One published message adds exactly one chunk to bytes_down: the event or
+    line (SSE field names included) plus the chunk's size line and CRLFs."""
+    async with Relay.for_url(lab.url) as relay:
+        reader, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), scaled(5))
+        await until(lambda: relay.connections[0].bytes_down > len(head))
+        await asyncio.sleep(0.05)  # the prelude chunk (SSE retry/id; empty for NDJSON)
+        before = relay.connections[0].bytes_down
+        seq = await lab.apublish("wire", {"x": "y" * 64})
+        message = next(m for m in lab.hub.topic("wire").retained() if m.seq == seq)
+        expected = chunked(sse_item(message) if path.startswith("/sse") else ndjson_line(message))
+        await until(lambda: relay.connections[0].bytes_down >= before + len(expected))
+        await asyncio.sleep(0.05)
+        assert relay.connections[0].bytes_down - before == len(expected)
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+def sse_item(message: Message) -> bytes:
+    return f"id: {message.seq}\nevent: message\ndata: ".encode() + message.json + b"\n\n"
+
+
+def ndjson_line(message: Message) -> bytes:
+    return message.json + b"\n"
