@@ -43,10 +43,10 @@ from tqdm.auto import tqdm
 
 from rtlab.aio import run_sync
 from rtlab.clients import CLIENTS, Client, LongPollClient, PollClient
-from rtlab.lab import Lab
 from rtlab.message import Message
 from rtlab.netem import Relay
 from rtlab.profiles import PROFILES, get_profile
+from rtlab.servers import ServerHandle, start_server
 
 __all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "load", "run", "run_many"]
 
@@ -69,6 +69,7 @@ class Scenario:
     longpoll_timeout: float = 25.0
     network: str = "loopback"
     delay_ms: float | None = None  # one-way delay overriding the profile's
+    server: str = "thread"  # "thread": a Lab in this process; "process": its own process
     seed: int = 0
     label: str = ""
 
@@ -86,6 +87,8 @@ class Scenario:
                 problems.append(f"{name} must be > 0")
         if self.delay_ms is not None and self.delay_ms < 0:
             problems.append("delay_ms must be >= 0")
+        if self.server not in ("thread", "process"):
+            problems.append("server must be 'thread' or 'process'")
         if self.message_size < 0:
             problems.append("message_size must be >= 0")
         if problems:
@@ -203,7 +206,7 @@ def _make_client(scenario: Scenario, url: str, topic: str, after: int) -> Client
     return cls(url, topic, after=after)
 
 
-async def _publish(lab: Lab, scenario: Scenario, topics: list[str], bar: Any) -> None:
+async def _publish(server: ServerHandle, scenario: Scenario, topics: list[str], bar: Any) -> None:
     rng = random.Random(scenario.seed)
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -213,7 +216,7 @@ async def _publish(lab: Lab, scenario: Scenario, topics: list[str], bar: Any) ->
         for topic in topics:
             for _ in range(scenario.burst):
                 pad = "".join(rng.choices(string.ascii_letters, k=scenario.message_size))
-                await lab.apublish(topic, pad)
+                await server.apublish(topic, pad)
         bar.update(1)
 
 
@@ -225,9 +228,11 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.name)[:56]
     topics = [f"{safe}-{t}" for t in range(scenario.topics)]
     rows: list[dict[str, Any]] = []
-    async with Lab(history=max(1000, scenario.messages_per_topic)) as lab:
-        starts = {topic: lab.publish(topic, "start") for topic in topics}
-        relay = Relay.for_url(lab.url, profile.link_settings(seed=scenario.seed))
+    server = await start_server(scenario.server, max(1000, scenario.messages_per_topic))
+    tasks: list[asyncio.Task[None]] = []  # cancelled on the way out, whatever happens
+    try:
+        starts = {topic: await server.apublish(topic, "start") for topic in topics}
+        relay = Relay.for_url(server.url, profile.link_settings(seed=scenario.seed))
         async with relay:
             clients = [
                 _make_client(
@@ -236,8 +241,16 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
                 for i in range(scenario.clients)
             ]
             last = {t: starts[t] + scenario.messages_per_topic for t in topics}
-            peak_rss = psutil.Process().memory_info().rss
-            cpu_before = lab.server_cpu_seconds()
+            peak_rss = server.rss_bytes()
+            cpu_before = server.cpu_seconds()
+
+            async def sample_memory() -> None:
+                nonlocal peak_rss
+                while True:
+                    await asyncio.sleep(0.1)
+                    peak_rss = max(peak_rss, server.rss_bytes())
+
+            tasks.append(asyncio.create_task(sample_memory()))
 
             async def consume(index: int, client: Client) -> None:
                 async for item in client:
@@ -257,6 +270,7 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
                         return
 
             consumers = [asyncio.create_task(consume(i, c)) for i, c in enumerate(clients)]
+            tasks.extend(consumers)
             await asyncio.sleep(0.2 + 2 * profile.delay)  # let clients connect first
             events = max(1, round(scenario.rate * scenario.duration))
             with tqdm(
@@ -266,17 +280,19 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
                 disable=not progress or scenario.duration < 2,
                 leave=False,
             ) as bar:
-                await _publish(lab, scenario, topics, bar)
+                await _publish(server, scenario, topics, bar)
             drain = scenario.poll_interval + 4 * profile.delay + 2.0
             _, pending = await asyncio.wait(consumers, timeout=drain)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-            peak_rss = max(peak_rss, psutil.Process().memory_info().rss)
-            cpu = lab.server_cpu_seconds() - cpu_before
+            peak_rss = max(peak_rss, server.rss_bytes())
+            cpu = server.cpu_seconds() - cpu_before
             for client in clients:
                 await client.aclose()
             wire = relay.totals().get(scenario.technique, {})
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await server.aclose()
     deliveries = pd.DataFrame(
         rows, columns=["client", "topic", "seq", "ts", "received", "latency_ms", "bytes"]
     )
@@ -310,6 +326,7 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
         "connections": wire.get("connections", 0),
         "server_cpu_s": cpu,
         "peak_rss_mb": peak_rss / 2**20,
+        "server": scenario.server,
         "completed": not pending,
     }
     return Result(deliveries, pd.DataFrame([run_row]), {"scenarios": [asdict(scenario)]})

@@ -165,3 +165,19 @@ def test_headline_table_has_one_line_per_run(small: Result) -> None:
         "ws-lan",
     ]
     assert [line.split()[1:3] for line in lines[1:]] == [["20", "0"], ["20", "0"], ["10", "0"]]
+
+
+def test_server_in_its_own_process_measures_its_own_resources() -> None:
+    result = run(Scenario("ws", server="process", rate=40, duration=0.5), progress=False)
+    row = result.runs.iloc[0]
+    assert (row["server"], row["delivered"], row["losses"]) == ("process", 20, 0)
+    # a separate interpreter running aiohttp: tens of MB, not this test process
+    assert 10 < row["peak_rss_mb"] < 1000
+    assert row["server_cpu_s"] >= 0
+
+
+def test_long_labels_still_make_valid_topics() -> None:
+    scenario = Scenario("sse", rate=20, duration=0.2, label="x" * 70)  # topic names get cut
+    result = run(scenario, progress=False)
+    assert result.runs.iloc[0]["losses"] == 0
+    assert result.runs.iloc[0]["last_error"] == ""
