@@ -44,9 +44,10 @@ serve: $(STAMP)
 lab: $(LABSTAMP)
 	$(BIN)/jupyter lab notebooks
 
-## delivery-latency benchmark (prints figures, asserts nothing)
+## benchmarks (print figures, assert nothing)
 bench: $(STAMP)
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/measure.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
