@@ -14,7 +14,7 @@ import os
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["run_sync", "timeout_factor"]
+__all__ = ["quick_mode", "run_sync", "timeout_factor"]
 
 T = TypeVar("T")
 
@@ -37,3 +37,9 @@ def timeout_factor() -> float:
         return max(float(os.environ.get("RTLAB_TIMEOUT_FACTOR", "1")), 0.1)
     except ValueError:
         return 1.0
+
+
+def quick_mode() -> bool:
+    """`RTLAB_QUICK=1` (set by `make test` for the notebooks) asks for short runs:
+    notebooks and experiments use it to keep CI within a few minutes."""
+    return os.environ.get("RTLAB_QUICK", "").strip().lower() in ("1", "true", "yes")

@@ -51,7 +51,14 @@ from rtlab.servers import ServerHandle, start_server
 __all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "load", "run", "run_many"]
 
 TECHNIQUES = tuple(CLIENTS)
-DATA_DIR = Path("data")
+def _find_data_dir() -> Path:
+    """The project's `data/` folder: beside the package in a checkout (editable
+    install), else `./data` of the current directory."""
+    beside_package = Path(__file__).resolve().parent.parent / "data"
+    return beside_package if beside_package.is_dir() else Path("data")
+
+
+DATA_DIR = _find_data_dir()
 
 
 @dataclass(frozen=True)
