@@ -51,6 +51,21 @@ from rtlab.servers import ServerHandle, start_server
 __all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "load", "run", "run_many"]
 
 TECHNIQUES = tuple(CLIENTS)
+
+
+# Explicit types, so that a run that delivered nothing still concatenates and
+# summarises like the others.
+DELIVERY_TYPES = {
+    "client": "int64",
+    "topic": "str",
+    "seq": "int64",
+    "ts": "float64",
+    "received": "float64",
+    "latency_ms": "float64",
+    "bytes": "int64",
+}
+
+
 def _find_data_dir() -> Path:
     """The project's `data/` folder: beside the package in a checkout (editable
     install), else `./data` of the current directory."""
@@ -77,6 +92,9 @@ class Scenario:
     network: str = "loopback"
     delay_ms: float | None = None  # one-way delay overriding the profile's
     server: str = "thread"  # "thread": a Lab in this process; "process": its own process
+    heartbeat: float = 15.0  # server heartbeat (SSE comments, stream lines, WebSocket pings)
+    idle_timeout: float | None = None  # the link kills connections silent this long
+    proxy_buffer: int = 0  # the link holds responses until this many bytes, like a proxy
     seed: int = 0
     label: str = ""
 
@@ -127,6 +145,7 @@ class Result:
     def summary(self) -> pd.DataFrame:
         """One row per run: the headline figures (latency percentiles, cost per message)."""
         lat = self.deliveries.groupby("run")["latency_ms"]
+        knobs = ["rate", "burst", "message_size", "duration", "poll_interval", "topics"]
         table = self.runs.set_index("run")[
             [
                 "scenario",
@@ -141,6 +160,7 @@ class Result:
                 "bytes_down",
                 "bytes_up",
                 "server_cpu_s",
+                *[k for k in knobs if k in self.runs],
             ]
         ].copy()
         table["p50_ms"] = lat.median()
@@ -235,11 +255,18 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.name)[:56]
     topics = [f"{safe}-{t}" for t in range(scenario.topics)]
     rows: list[dict[str, Any]] = []
-    server = await start_server(scenario.server, max(1000, scenario.messages_per_topic))
+    server = await start_server(
+        scenario.server, max(1000, scenario.messages_per_topic), scenario.heartbeat
+    )
     tasks: list[asyncio.Task[None]] = []  # cancelled on the way out, whatever happens
     try:
         starts = {topic: await server.apublish(topic, "start") for topic in topics}
-        relay = Relay.for_url(server.url, profile.link_settings(seed=scenario.seed))
+        link = profile.link_settings(
+            seed=scenario.seed,
+            idle_timeout=scenario.idle_timeout,
+            buffer_bytes=scenario.proxy_buffer,
+        )
+        relay = Relay.for_url(server.url, link)
         async with relay:
             clients = [
                 _make_client(
@@ -300,9 +327,7 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await server.aclose()
-    deliveries = pd.DataFrame(
-        rows, columns=["client", "topic", "seq", "ts", "received", "latency_ms", "bytes"]
-    )
+    deliveries = pd.DataFrame(rows, columns=list(DELIVERY_TYPES)).astype(DELIVERY_TYPES)
     deliveries.insert(0, "technique", scenario.technique)
     deliveries.insert(0, "scenario", scenario.name)
     expected = scenario.messages_per_topic * scenario.clients
@@ -427,3 +452,15 @@ def headline(result: Result) -> str:
             float_format=lambda v: f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}",
         )
     )
+
+
+def compare(fresh: Result, recorded: Result) -> pd.DataFrame:
+    """Fresh figures next to recorded ones, per scenario: p50/p99 and bytes per message,
+    with fresh/recorded ratios (1.0 = the same as when the reference was recorded)."""
+    columns = ["scenario", "p50_ms", "p99_ms", "bytes_per_msg"]
+    joined = fresh.summary()[columns].merge(
+        recorded.summary()[columns], on="scenario", suffixes=("", "_recorded")
+    )
+    for column in columns[1:]:
+        joined[f"{column}_ratio"] = joined[column] / joined[f"{column}_recorded"]
+    return joined

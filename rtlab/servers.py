@@ -38,8 +38,8 @@ class ServerHandle(Protocol):
 
 
 class ThreadServer:
-    def __init__(self, history: int) -> None:
-        self.lab = Lab(history=history).start()
+    def __init__(self, history: int, heartbeat: float = 15.0) -> None:
+        self.lab = Lab(history=history, heartbeat=heartbeat).start()
         self.url = self.lab.url
 
     async def apublish(self, topic: str, data: Any) -> int:
@@ -58,9 +58,11 @@ class ThreadServer:
 class ProcessServer:
     _URL = re.compile(r"rtlab serving on (http://\S+) ")
 
-    def __init__(self, history: int) -> None:
+    def __init__(self, history: int, heartbeat: float = 15.0) -> None:
+        command = [sys.executable, "-m", "rtlab", "serve", "--port", "0"]
+        command += ["--history", str(history), "--heartbeat", str(heartbeat)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rtlab", "serve", "--port", "0", "--history", str(history)],
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -103,9 +105,11 @@ class ProcessServer:
             await asyncio.to_thread(self.proc.communicate)
 
 
-async def start_server(where: str, history: int) -> ThreadServer | ProcessServer:
+async def start_server(
+    where: str, history: int, heartbeat: float = 15.0
+) -> ThreadServer | ProcessServer:
     if where == "thread":
-        return await asyncio.to_thread(ThreadServer, history)
+        return await asyncio.to_thread(ThreadServer, history, heartbeat)
     if where == "process":
-        return await asyncio.to_thread(ProcessServer, history)
+        return await asyncio.to_thread(ProcessServer, history, heartbeat)
     raise ValueError(f"server must be 'thread' or 'process', not {where!r}")

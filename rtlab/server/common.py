@@ -57,6 +57,17 @@ class Settings:
     # Fault injection, for demos and tests: close a connection right after it has
     # delivered a message whose seq is a multiple of `drop_every`.
     drop_every: int | None = None
+    # Teaching knob: when set, a held long poll checks for new data every this
+    # many seconds (sleep, look, sleep again), as the server in seed article 002
+    # does with `setTimeout(checkData, 1000)`, instead of waking on the publish.
+    # It exists so that the cost of that design (about half the interval of
+    # extra latency) can be measured; None keeps the event-driven wait.
+    longpoll_check_interval: float | None = None
+
+    def __post_init__(self) -> None:
+        interval = self.longpoll_check_interval
+        if interval is not None and not interval > 0:  # also rejects nan
+            raise ValueError("longpoll_check_interval must be a number of seconds > 0, or None")
 
     def cut(self, items: list[Message | Gap]) -> tuple[list[Message | Gap], bool]:
         """With `drop_every`: the items to send before cutting, and whether to cut."""
