@@ -44,6 +44,8 @@ class SSEClient(StreamingClient):
         return envelopes
 
     def _reconnect_delay(self, failed: bool, attempt: int) -> float:
-        if self.honour_retry and self.server_retry_ms is not None and not failed:
+        # EventSource waits the reconnection time after a clean end and after a
+        # network error alike (WHATWG "reestablish the connection").
+        if self.honour_retry and self.server_retry_ms is not None:
             return self.server_retry_ms / 1000
         return super()._reconnect_delay(failed, attempt)
