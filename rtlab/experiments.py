@@ -23,6 +23,7 @@ scenarios, package versions, machine and git commit; `load()` reads them back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -31,7 +32,7 @@ import re
 import string
 import subprocess
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -287,7 +288,13 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
             tasks.append(asyncio.create_task(sample_memory()))
 
             async def consume(index: int, client: Client) -> None:
-                async for item in client:
+                # aclosing: returning early must close the client's generator here,
+                # in this task, not leave it to the garbage collector.
+                async with contextlib.aclosing(aiter(client)) as items:
+                    await _record(index, client, items)
+
+            async def _record(index: int, client: Client, items: AsyncIterator[Any]) -> None:
+                async for item in items:
                     if isinstance(item, Message):
                         rows.append(
                             {

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Self
 
@@ -163,7 +163,7 @@ class Client(ABC):
         out.append(item)
         return out
 
-    async def __aiter__(self) -> AsyncIterator[Item]:
+    async def __aiter__(self) -> AsyncGenerator[Item, None]:
         attempt = 0
         first = True
         while not self._closed:
@@ -202,5 +202,5 @@ class Client(ABC):
                         break
         finally:
             with contextlib.suppress(Exception):
-                await iterator.aclose()  # type: ignore[attr-defined]
+                await iterator.aclose()
         return items
