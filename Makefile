@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 LABSTAMP := $(VENV)/.installed-lab
 
-.PHONY: run test lint typecheck pytest serve lab bench clean
+.PHONY: run test lint typecheck pytest notebooks report serve lab bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("rtlab needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -23,8 +23,8 @@ $(LABSTAMP): $(STAMP)
 run: $(STAMP)
 	$(BIN)/rtlab run
 
-## every test: lint, format, types, then the test suite
-test: lint typecheck pytest
+## every test: lint, format, types, the test suite, then every notebook (quick mode)
+test: lint typecheck pytest notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check rtlab tests bench
@@ -36,9 +36,22 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Notebooks run under nbval from a temporary folder (so they rely on the installed
+# package only), in quick mode, with a fresh kernel each.
+notebooks: $(STAMP)
+	cd "$$(mktemp -d)" && RTLAB_QUICK=1 $(CURDIR)/$(BIN)/python -m pytest --nbval-lax \
+		-p no:cacheprovider -c /dev/null --nbval-cell-timeout=300 $(CURDIR)/notebooks
+
 ## run the server in the foreground (Ctrl-C stops it)
 serve: $(STAMP)
 	$(BIN)/rtlab serve
+
+## execute every notebook into results/report/*.html (interactive figures kept;
+## plotly.js is embedded so the report works offline)
+report: $(LABSTAMP)
+	mkdir -p results/report
+	PLOTLY_RENDERER=notebook $(BIN)/jupyter nbconvert --to html --execute \
+		--ExecutePreprocessor.timeout=1200 --output-dir results/report notebooks/*.ipynb
 
 ## open JupyterLab on the notebooks
 lab: $(LABSTAMP)
