@@ -22,13 +22,13 @@ import argparse
 import asyncio
 import json
 import platform
-import statistics
 import threading
 from typing import Any
 
 import aiohttp
 
 from rtlab.clients import CLIENTS
+from rtlab.demo import percentile
 from rtlab.lab import Lab
 from rtlab.message import Message, now_ms
 
@@ -120,22 +120,18 @@ async def technique_latencies(
     return [m.latency_ms or 0.0 for m in items if isinstance(m, Message)]
 
 
-def pct(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
 async def main(messages: int, gap: float, poll_interval: float) -> None:
     print(
         f"python {platform.python_version()}, aiohttp {aiohttp.__version__}, "
         f"{messages} messages per technique, {gap * 1000:g} ms apart, loopback"
     )
     baseline = await raw_baseline(messages, gap)
-    base50, base99 = pct(baseline, 50), pct(baseline, 99)
+    base50, base99 = percentile(baseline, 50), percentile(baseline, 99)
     rows = [("raw TCP push", len(baseline), base50, base99)]
     with Lab() as lab:
         for technique in CLIENTS:
             lat = await technique_latencies(lab, technique, messages, gap, poll_interval)
-            rows.append((technique, len(lat), pct(lat, 50), pct(lat, 99)))
+            rows.append((technique, len(lat), percentile(lat, 50), percentile(lat, 99)))
     print(
         f"{'technique':<13} {'n':>5} {'p50 ms':>9} {'p99 ms':>9} {'p50 ratio':>10} "
         f"{'p99 ratio':>10}"
