@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rtlab.hub import Hub, Subscription, Topic
-from rtlab.message import Gap, Message
+from rtlab.message import Gap, Message, Restart
 
-__all__ = ["Gap", "Hub", "Message", "Subscription", "Topic"]
+__all__ = ["Gap", "Hub", "Message", "Restart", "Subscription", "Topic"]
 __version__ = "0.1.0"

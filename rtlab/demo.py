@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from rtlab.clients import CLIENTS, Client
 from rtlab.lab import Lab
-from rtlab.message import Gap, Message
+from rtlab.message import Gap, Message, Restart
 
 __all__ = ["DemoRow", "format_table", "live_demo", "run_demo"]
 
@@ -48,7 +48,7 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
 
 
-async def _consume(client: Client, count: int, out: list[Message | Gap]) -> None:
+async def _consume(client: Client, count: int, out: list[Message | Gap | Restart]) -> None:
     out.extend(await client.collect(count, timeout=60 + count))
 
 
@@ -67,7 +67,7 @@ async def live_demo(
         name: cls(lab.url, topic, after=start, **options.get(name, {}))
         for name, cls in CLIENTS.items()
     }
-    received: dict[str, list[Message | Gap]] = {name: [] for name in clients}
+    received: dict[str, list[Message | Gap | Restart]] = {name: [] for name in clients}
     last = start + messages
     try:
         consumers = [

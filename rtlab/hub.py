@@ -17,6 +17,13 @@ memory is bounded by the history size however many subscribers fall behind,
 and each message object (with its memoised wire encodings, see
 `rtlab.message`) is shared by every subscriber.
 
+Epochs. Seqs restart at 1 when the server restarts, so a bare seq cannot say
+which server run it came from. Each `Hub` draws a random `epoch` when it is
+created; a subscriber that names the epoch of its cursor (`Hub.subscribe(...,
+epoch=E)`) and finds a different one gets a `Restart` item first and then the
+new run's history from seq 1: a restart is never silent either. A cursor
+without an epoch keeps its old meaning, a seq in this run.
+
 All methods must be called from the event loop that runs the server; the
 `Lab` forwards calls from other threads to that loop.
 """
@@ -24,25 +31,32 @@ All methods must be called from the event loop that runs the server; the
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
-from rtlab.message import Gap, Message, now_ms
+from rtlab.message import Gap, Message, Restart, now_ms
 
-__all__ = ["DEFAULT_HISTORY", "Hub", "Subscription", "Topic"]
+__all__ = ["DEFAULT_HISTORY", "Hub", "Subscription", "Topic", "new_epoch"]
 
 DEFAULT_HISTORY = 1000
 
-Item = Message | Gap
+Item = Message | Gap | Restart
+
+
+def new_epoch() -> str:
+    """A fresh server-run id: 8 lowercase hex digits, drawn at random."""
+    return secrets.token_hex(4)
 
 
 class Topic:
     """One named stream of messages with a bounded history."""
 
-    def __init__(self, name: str, history: int = DEFAULT_HISTORY) -> None:
+    def __init__(self, name: str, history: int = DEFAULT_HISTORY, epoch: str = "") -> None:
         if history < 1:
             raise ValueError("history must hold at least one message")
         self.name = name
+        self.epoch = epoch
         self.history = history
         self.last_seq = 0
         self.closed = False
@@ -83,12 +97,12 @@ class Topic:
         self._wake()
         return message
 
-    def since(self, after: int) -> list[Item]:
+    def since(self, after: int) -> list[Message | Gap]:
         """Everything after seq `after`: a leading Gap if history lost some, then messages."""
         if after >= self.last_seq:
             return []
         first = self.first_retained
-        items: list[Item] = []
+        items: list[Message | Gap] = []
         if after + 1 < first:
             items.append(Gap(self.name, after + 1, first - 1))
             after = first - 1
@@ -118,10 +132,19 @@ class Topic:
 
 
 class Subscription:
-    """A cursor on a topic. Use as a context manager to count open subscribers."""
+    """A cursor on a topic. Use as a context manager to count open subscribers.
 
-    def __init__(self, topic: Topic, after: int | None = None) -> None:
+    `epoch` is the server run the cursor `after` belongs to, when the
+    subscriber knows it; a mismatch with the topic's epoch starts the
+    subscription with a `Restart` item and the cursor at 0.
+    """
+
+    def __init__(self, topic: Topic, after: int | None = None, epoch: str | None = None) -> None:
         self.topic = topic
+        self.restart: Restart | None = None
+        if after is not None and epoch is not None and epoch != topic.epoch:
+            self.restart = Restart(topic.name, topic.epoch, epoch, after)
+            after = 0
         self.cursor = topic.last_seq if after is None else after
 
     def __enter__(self) -> Subscription:
@@ -133,13 +156,19 @@ class Subscription:
 
     def pending(self) -> list[Item]:
         """What is available now, without waiting; advances the cursor."""
-        items = self.topic.since(self.cursor)
+        items: list[Item] = []
+        if self.restart is not None:
+            items.append(self.restart)
+            self.restart = None
+        items.extend(self.topic.since(self.cursor))
         if items:
             self.cursor = items[-1].cursor
         return items
 
     async def next_batch(self, timeout: float | None = None) -> list[Item] | None:
         """Wait for new items: a non-empty batch, `[]` on timeout, None once the topic closed."""
+        if self.restart is not None:
+            return self.pending()
         if not await self.topic.wait(self.cursor, timeout):
             return None if self.topic.closed else []
         return self.pending()
@@ -148,8 +177,9 @@ class Subscription:
 class Hub:
     """The set of topics, created on first use."""
 
-    def __init__(self, history: int = DEFAULT_HISTORY) -> None:
+    def __init__(self, history: int = DEFAULT_HISTORY, epoch: str | None = None) -> None:
         self.history = history
+        self.epoch = new_epoch() if epoch is None else epoch
         self.topics: dict[str, Topic] = {}
         self.closed = False
 
@@ -158,14 +188,16 @@ class Hub:
         if topic is None:
             if self.closed:
                 raise RuntimeError("hub is closed")
-            topic = self.topics[name] = Topic(name, self.history)
+            topic = self.topics[name] = Topic(name, self.history, self.epoch)
         return topic
 
     def publish(self, topic: str, data: Any) -> Message:
         return self.topic(topic).publish(data)
 
-    def subscribe(self, topic: str, after: int | None = None) -> Subscription:
-        return Subscription(self.topic(topic), after)
+    def subscribe(
+        self, topic: str, after: int | None = None, epoch: str | None = None
+    ) -> Subscription:
+        return Subscription(self.topic(topic), after, epoch)
 
     def close(self) -> None:
         self.closed = True

@@ -104,6 +104,20 @@ class Lab:
         self.port = None
         self.app = None
 
+    def restart(self) -> Self:
+        """Stop, then start a fresh server on the same port: a new hub, new
+        history, a new epoch; clients that resume are told (a `Restart` item)."""
+        port = self.port
+        self.stop()
+        previous, self.requested_port = self.requested_port, port or self.requested_port
+        try:
+            return self.start()
+        finally:
+            self.requested_port = previous
+
+    async def arestart(self) -> Self:
+        return await asyncio.to_thread(self.restart)
+
     async def astart(self) -> Self:
         return await asyncio.to_thread(self.start)
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Gap", "Message", "dumps", "now_ms"]
+__all__ = ["Gap", "Message", "Restart", "dumps", "now_ms"]
 
 
 def now_ms() -> float:
@@ -130,3 +130,64 @@ class Gap:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a gap envelope: {env!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    """The server a client was following is gone: this one started afresh.
+
+    A client that resumes with an epoch-qualified cursor `previous_epoch:after`
+    on a server whose epoch differs gets this item first. Whatever the old
+    server published after seq `after` is lost to the client (the new server
+    never had it), and seqs start again from 1: the items that follow are the
+    new server's history from its start (after=0), led by a `Gap` if its
+    history no longer holds all of it.
+
+    On the wire: `{"type": "restart", "topic": ..., "epoch": NEW,
+    "previous_epoch": OLD, "after": N}`.
+    """
+
+    topic: str
+    epoch: str
+    previous_epoch: str
+    after: int
+    received: float | None = field(default=None, compare=False)
+
+    def envelope(self) -> dict[str, Any]:
+        return {
+            "type": "restart",
+            "topic": self.topic,
+            "epoch": self.epoch,
+            "previous_epoch": self.previous_epoch,
+            "after": self.after,
+        }
+
+    @property
+    def json(self) -> bytes:
+        return dumps(self.envelope())
+
+    @property
+    def cursor(self) -> int:
+        """The resume cursor after this item: 0, the start of the new server's seqs."""
+        return 0
+
+    @classmethod
+    def from_envelope(cls, env: dict[str, Any], received: float | None = None) -> Restart:
+        try:
+            topic, epoch, previous, after = (
+                env["topic"],
+                env["epoch"],
+                env["previous_epoch"],
+                env["after"],
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a restart envelope: {env!r}") from exc
+        if not (
+            isinstance(topic, str)
+            and isinstance(epoch, str)
+            and isinstance(previous, str)
+            and isinstance(after, int)
+            and not isinstance(after, bool)
+        ):
+            raise ValueError(f"not a restart envelope: {env!r}")
+        return cls(topic, epoch, previous, after, received)

@@ -7,11 +7,15 @@ import asyncio
 import pytest
 
 from rtlab.hub import Hub, Subscription, Topic
-from rtlab.message import Gap, Message
+from rtlab.message import Gap, Message, Restart
 
 
-def seqs(items: list[Message | Gap]) -> list[int | tuple[int, int]]:
-    return [i.seq if isinstance(i, Message) else (i.first, i.last) for i in items]
+def seqs(items: list[Message | Gap | Restart]) -> list[int | tuple[int, int]]:
+    return [
+        i.seq if isinstance(i, Message) else (i.first, i.last)
+        for i in items
+        if not isinstance(i, Restart)
+    ]
 
 
 def test_seq_starts_at_one_and_counts_per_topic() -> None:
@@ -126,3 +130,40 @@ def test_subscriber_count_follows_context() -> None:
 def test_history_must_hold_something() -> None:
     with pytest.raises(ValueError, match="at least one"):
         Topic("t", history=0)
+
+
+def test_each_hub_draws_its_own_epoch() -> None:
+    epochs = {Hub().epoch for _ in range(50)}
+    assert len(epochs) == 50
+    assert all(len(e) == 8 and int(e, 16) >= 0 for e in epochs)
+    assert Hub(epoch="fixed").topic("t").epoch == "fixed"
+
+
+def test_cursor_from_another_epoch_restarts_from_the_first_seq() -> None:
+    hub = Hub(history=3, epoch="new")
+    for i in range(5):
+        hub.publish("t", i)
+    sub = hub.subscribe("t", after=40, epoch="old")
+    assert sub.cursor == 0
+    items = sub.pending()
+    assert items[0] == Restart("t", "new", "old", 40)
+    assert items[1] == Gap("t", 1, 2)
+    assert [m.seq for m in items[2:] if isinstance(m, Message)] == [3, 4, 5]
+    assert sub.cursor == 5
+    assert sub.pending() == []
+
+
+def test_cursor_of_this_epoch_or_bare_is_a_plain_seq() -> None:
+    hub = Hub(epoch="now")
+    for i in range(3):
+        hub.publish("t", i)
+    for sub in (hub.subscribe("t", 1, "now"), hub.subscribe("t", 1)):
+        assert sub.restart is None
+        assert [m.seq for m in sub.pending() if isinstance(m, Message)] == [2, 3]
+
+
+async def test_a_pending_restart_is_returned_without_waiting() -> None:
+    hub = Hub(epoch="new")
+    sub = hub.subscribe("t", after=9, epoch="old")
+    assert await asyncio.wait_for(sub.next_batch(timeout=60), 1) == [Restart("t", "new", "old", 9)]
+    assert await sub.next_batch(timeout=0) == []

@@ -9,14 +9,17 @@ technique subclass implements `_session()`, an async generator of decoded
 envelopes for one connection (or, for polling, one run of requests). When that
 connection ends or fails, the base class reconnects after a back-off and the
 subclass resumes from the cursor (`after=N`, or `Last-Event-ID` for SSE), so a
-dropped connection costs time, never messages.
+dropped connection costs time, never messages. Once a response has named the
+server's epoch (`X-Rtlab-Epoch`), the cursor is sent as `EPOCH:N`, so a
+restarted server answers with a `Restart` item (delivered, and counted in
+`restarts`) instead of misreading the old seq; the cursor then starts again at 0.
 
 What arrives is checked here, once for all techniques: a seq at or below the
 cursor is a duplicate (counted, not delivered); a seq beyond cursor + 1 with
 no Gap before it is a silent hole, which the client turns into an explicit
 Gap item (and counts in `holes`) rather than passing over; server Gaps are
 delivered as they come. Counters (`requests`, `bytes_received`, `reconnects`,
-`messages`, `duplicates`, `gaps`, `holes`, `errors`) let experiments compare
+`messages`, `duplicates`, `gaps`, `holes`, `restarts`, `errors`) let experiments compare
 techniques.
 
 `bytes_received` counts what the client can see: body bytes plus the status
@@ -36,12 +39,12 @@ from typing import Any, ClassVar, Self
 
 import aiohttp
 
-from rtlab.message import Gap, Message, now_ms
+from rtlab.message import Gap, Message, Restart, now_ms
 from rtlab.wire.envelope import WireError, decode_item
 
 __all__ = ["Client", "ClientStats"]
 
-Item = Message | Gap
+Item = Message | Gap | Restart
 
 RECOVERABLE = (aiohttp.ClientError, ConnectionError, TimeoutError, WireError)
 
@@ -54,6 +57,7 @@ class ClientStats:
     duplicates: int = 0
     gaps: int = 0
     holes: int = 0
+    restarts: int = 0
     heartbeats: int = 0
     requests: int = 0
     reconnects: int = 0
@@ -75,6 +79,7 @@ class Client(ABC):
         topic: str,
         *,
         after: int | None = None,
+        epoch: str | None = None,
         session: aiohttp.ClientSession | None = None,
         reconnect: bool = True,
         retry_delay: float = 0.05,
@@ -83,6 +88,7 @@ class Client(ABC):
         self.url = url.rstrip("/")
         self.topic = topic
         self.last_seq: int | None = after
+        self.epoch = epoch
         self.reconnect = reconnect
         self.retry_delay = retry_delay
         self.max_retry_delay = max_retry_delay
@@ -135,16 +141,37 @@ class Client(ABC):
         head = 15 + sum(len(k) + len(v) + 4 for k, v in response.raw_headers) + 2
         self.stats.bytes_received += head
 
+    @property
+    def cursor(self) -> str | None:
+        """The resume cursor to send: `EPOCH:N` once the epoch is known, else `N`."""
+        if self.last_seq is None:
+            return None
+        return str(self.last_seq) if self.epoch is None else f"{self.epoch}:{self.last_seq}"
+
     def _adopt_cursor(self, value: str | None) -> None:
         """Take the server's starting cursor (`X-Rtlab-Cursor`) if we have none yet."""
         if self.last_seq is None and value is not None and value.isdigit():
             self.last_seq = int(value)
+
+    def _adopt_headers(self, headers: Any) -> None:
+        """Learn the server's epoch and, if we have none, the starting cursor."""
+        epoch = headers.get("X-Rtlab-Epoch")
+        if self.epoch is None and epoch:
+            self.epoch = epoch
+        self._adopt_cursor(headers.get("X-Rtlab-Cursor"))
 
     def _accept(self, envelope: Any) -> list[Item]:
         item = decode_item(envelope, now_ms())
         if item is None:
             self.stats.heartbeats += 1
             return []
+        if isinstance(item, Restart):
+            if item.epoch == self.epoch:
+                return []  # already followed into this run
+            self.stats.restarts += 1
+            self.epoch = item.epoch
+            self.last_seq = 0
+            return [item]
         if isinstance(item, Gap):
             self.stats.gaps += 1
             if self.last_seq is not None and item.last <= self.last_seq:

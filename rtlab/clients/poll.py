@@ -28,7 +28,8 @@ class PollClient(Client):
         self.empty_responses = 0
 
     def _params(self) -> dict[str, str]:
-        return {} if self.last_seq is None else {"after": str(self.last_seq)}
+        cursor = self.cursor
+        return {} if cursor is None else {"after": cursor}
 
     async def _request(
         self, extra: dict[str, str] | None = None, timeout: aiohttp.ClientTimeout | None = None
@@ -41,6 +42,8 @@ class PollClient(Client):
             self.stats.bytes_received += len(body)
             if response.status != 200:
                 raise WireError(f"{self.technique} got HTTP {response.status}: {body[:200]!r}")
+            if self.epoch is None:
+                self._adopt_headers(response.headers)
         answer = parse_json(body)
         if not isinstance(answer, dict) or not isinstance(answer.get("messages"), list):
             raise WireError(f"not a poll answer: {body[:200]!r}")

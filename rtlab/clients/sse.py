@@ -24,8 +24,8 @@ class SSEClient(StreamingClient):
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "text/event-stream"}
-        if self.last_seq is not None:
-            headers["Last-Event-ID"] = str(self.last_seq)
+        if self.cursor is not None:
+            headers["Last-Event-ID"] = self.cursor
         return headers
 
     def _decoder(self) -> Decoder:
@@ -35,12 +35,10 @@ class SSEClient(StreamingClient):
         assert isinstance(decoder, SSEDecoder)
         envelopes = []
         for event in decoder.feed(chunk):
-            if event.type not in ("message", "gap"):
+            if event.type not in ("message", "gap", "restart"):
                 raise WireError(f"unexpected SSE event type {event.type!r}")
             envelopes.append(parse_json(event.data))
         self.server_retry_ms = decoder.retry
-        # The stream's opening block sets the id without an event: that is our cursor.
-        self._adopt_cursor(decoder.last_event_id or None)
         return envelopes
 
     def _reconnect_delay(self, failed: bool, attempt: int) -> float:

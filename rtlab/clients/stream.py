@@ -27,7 +27,8 @@ class StreamingClient(Client):
     no_read_timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
 
     def _params(self) -> dict[str, str]:
-        return {} if self.last_seq is None else {"after": str(self.last_seq)}
+        cursor = self.cursor
+        return {} if cursor is None else {"after": cursor}
 
     def _headers(self) -> dict[str, str]:
         return {}
@@ -50,7 +51,7 @@ class StreamingClient(Client):
             if response.status != 200:
                 body = await response.read()
                 raise WireError(f"{self.technique} got HTTP {response.status}: {body[:200]!r}")
-            self._adopt_cursor(response.headers.get("X-Rtlab-Cursor"))
+            self._adopt_headers(response.headers)
             async for chunk in response.content.iter_any():
                 self.stats.bytes_received += len(chunk)
                 for envelope in self._events(decoder, chunk):

@@ -34,7 +34,7 @@ class WSClient(Client):
         await self._socket.send_str(json.dumps({"type": "publish", "data": data}))
 
     async def _session(self) -> AsyncGenerator[Any, None]:
-        params = {} if self.last_seq is None else {"after": str(self.last_seq)}
+        params = {} if self.cursor is None else {"after": self.cursor}
         async with self.http.ws_connect(
             self.endpoint.replace("http", "ws", 1), params=params, heartbeat=self.heartbeat
         ) as socket:
@@ -46,7 +46,7 @@ class WSClient(Client):
             if handshake is not None:
                 self._count_response(handshake)
                 self.stats.requests -= 1
-                self._adopt_cursor(handshake.headers.get("X-Rtlab-Cursor"))
+                self._adopt_headers(handshake.headers)
             try:
                 async for frame in socket:
                     if frame.type != aiohttp.WSMsgType.TEXT:

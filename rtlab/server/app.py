@@ -85,11 +85,13 @@ async def _close_streams(app: web.Application) -> None:
             await response.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
-def make_app(settings: Settings | None = None) -> web.Application:
+def make_app(settings: Settings | None = None, *, epoch: str | None = None) -> web.Application:
+    """The rtlab server. `epoch` names this server run (random when None; see
+    `rtlab.hub`): fix it only for tests and reproducible captures."""
     settings = settings or Settings()
     app = web.Application(middlewares=[json_errors], client_max_size=settings.max_message)
     app[SETTINGS] = settings
-    app[HUB] = Hub(history=settings.history)
+    app[HUB] = Hub(history=settings.history, epoch=epoch)
     app[METRICS] = Metrics()
     app[STREAMS] = weakref.WeakSet()
     app.add_routes(

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from rtlab.hub import DEFAULT_HISTORY, Hub, Subscription
-from rtlab.message import Gap, Message
+from rtlab.hub import DEFAULT_HISTORY, Hub, Item, Subscription
+from rtlab.message import Message
 
 __all__ = [
     "HUB",
@@ -25,6 +25,7 @@ __all__ = [
     "SETTINGS",
     "STREAMS",
     "TECHNIQUES",
+    "Cursor",
     "Metrics",
     "Settings",
     "bad_request",
@@ -33,12 +34,14 @@ __all__ = [
     "parse_cursor",
     "parse_seconds",
     "serve_stream",
+    "subscribe",
     "topic_name",
 ]
 
 TECHNIQUES = ("publish", "poll", "longpoll", "stream", "iframe", "sse", "ws")
 TOPIC_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-CURSOR_RE = re.compile(r"[0-9]{1,19}")
+# A cursor is a bare seq `N` or an epoch-qualified `EPOCH:N` (see rtlab.hub).
+CURSOR_RE = re.compile(r"(?:([0-9A-Za-z_-]{1,32}):)?([0-9]{1,19})")
 MAX_CURSOR = 2**63 - 1
 
 
@@ -69,7 +72,7 @@ class Settings:
         if interval is not None and not interval > 0:  # also rejects nan
             raise ValueError("longpoll_check_interval must be a number of seconds > 0, or None")
 
-    def cut(self, items: list[Message | Gap]) -> tuple[list[Message | Gap], bool]:
+    def cut(self, items: list[Item]) -> tuple[list[Item], bool]:
         """With `drop_every`: the items to send before cutting, and whether to cut."""
         if self.drop_every:
             for index, item in enumerate(items):
@@ -130,14 +133,31 @@ def topic_name(request: web.Request) -> str:
     return topic
 
 
-def parse_cursor(value: str | None, name: str) -> int | None:
-    """A resume cursor: None when absent, else a non-negative integer or a 400."""
+@dataclass(frozen=True)
+class Cursor:
+    """A parsed resume cursor: the last seq seen, and the server run it came from."""
+
+    seq: int
+    epoch: str | None = None
+
+
+def parse_cursor(value: str | None, name: str) -> Cursor | None:
+    """A resume cursor `N` or `EPOCH:N`: None when absent, else a Cursor or a 400."""
     if value is None:
         return None
-    if not CURSOR_RE.fullmatch(value) or int(value) > MAX_CURSOR:
+    match = CURSOR_RE.fullmatch(value)
+    if match is None or int(match[2]) > MAX_CURSOR:
         shown = value if len(value) <= 40 else value[:40] + "..."
-        raise bad_request(f"{name} must be a non-negative integer, got {shown!r}")
-    return int(value)
+        raise bad_request(f"{name} must be a cursor (a seq N or EPOCH:N), got {shown!r}")
+    return Cursor(int(match[2]), match[1])
+
+
+def subscribe(request: web.Request, cursor: Cursor | None) -> Subscription:
+    """Subscribe to the request's topic from `cursor` (None: live only)."""
+    topic = topic_name(request)
+    if cursor is None:
+        return request.app[HUB].subscribe(topic)
+    return request.app[HUB].subscribe(topic, cursor.seq, cursor.epoch)
 
 
 def parse_seconds(value: str | None, name: str, default: float, maximum: float) -> float:
@@ -152,26 +172,31 @@ def parse_seconds(value: str | None, name: str, default: float, maximum: float) 
     return seconds
 
 
-def cursor_header(topic_last_seq: int, after: int | None) -> dict[str, str]:
-    """`X-Rtlab-Cursor`: where a live-only subscription starts, so a client that
-    has not received anything yet can still resume without loss."""
-    return {"X-Rtlab-Cursor": str(topic_last_seq if after is None else after)}
+def cursor_header(sub: Subscription) -> dict[str, str]:
+    """Where a new subscription starts and which server run it follows.
+
+    `X-Rtlab-Cursor` lets a client that has not received anything yet resume a
+    live-only subscription without loss; `X-Rtlab-Epoch` is the epoch to put
+    before its cursor (`EPOCH:N`) so that a restarted server is detected.
+    Call it before taking anything from `sub`.
+    """
+    return {"X-Rtlab-Cursor": str(sub.cursor), "X-Rtlab-Epoch": sub.topic.epoch}
 
 
 async def serve_stream(
     request: web.Request,
     technique: str,
-    after: int | None,
+    cursor: Cursor | None,
     *,
     content_type: str,
     prelude: Callable[[Subscription], bytes],
-    encode: Callable[[Message | Gap], bytes],
+    encode: Callable[[Item], bytes],
     heartbeat: bytes,
 ) -> web.StreamResponse:
     """Run a long-lived chunked response: prelude, then batches as they are published.
 
-    The subscription starts after `after` (None: live only); `prelude(sub)` is
-    written first, and `X-Rtlab-Cursor` says where the subscription started.
+    The subscription starts after `cursor` (None: live only); `prelude(sub)` is
+    written first, and the `cursor_header()` headers say where it started.
 
     Each wake-up writes everything available in one chunk (one flush); when
     nothing comes for `heartbeat` seconds a heartbeat chunk keeps proxies and
@@ -180,14 +205,14 @@ async def serve_stream(
     """
     app = request.app
     settings, metrics = app[SETTINGS], app[METRICS]
-    sub = app[HUB].subscribe(topic_name(request), after)
+    sub = subscribe(request, cursor)
     response = web.StreamResponse(
         headers={
             "Content-Type": content_type,
             "Cache-Control": "no-cache",
             "X-Accel-Buffering": "no",
             "X-Content-Type-Options": "nosniff",
-            **cursor_header(sub.topic.last_seq, after),
+            **cursor_header(sub),
         }
     )
     response.enable_chunked_encoding()

@@ -19,7 +19,14 @@ import asyncio
 from aiohttp import web
 
 from rtlab.hub import Topic
-from rtlab.server.common import HUB, METRICS, SETTINGS, parse_cursor, parse_seconds, topic_name
+from rtlab.server.common import (
+    METRICS,
+    SETTINGS,
+    parse_cursor,
+    parse_seconds,
+    subscribe,
+    topic_name,
+)
 from rtlab.server.poll import poll_response
 
 
@@ -38,7 +45,7 @@ async def check_periodically(topic: Topic, after: int, timeout: float, interval:
 async def longpoll(request: web.Request) -> web.Response:
     settings, counters = request.app[SETTINGS], request.app[METRICS]["longpoll"]
     counters.requests += 1
-    topic = topic_name(request)
+    topic_name(request)
     after = parse_cursor(request.query.get("after"), "after")
     timeout = parse_seconds(
         request.query.get("timeout"),
@@ -46,12 +53,14 @@ async def longpoll(request: web.Request) -> web.Response:
         settings.longpoll_timeout,
         settings.longpoll_max_timeout,
     )
-    sub = request.app[HUB].subscribe(topic, after)
+    sub = subscribe(request, after)
     interval = settings.longpoll_check_interval
     counters.open += 1
     try:
         with sub:
-            if interval is None:
+            if sub.restart is not None:
+                pass  # a cursor from another server run: answer the Restart at once
+            elif interval is None:
                 await sub.topic.wait(sub.cursor, timeout)
             else:
                 await check_periodically(sub.topic, sub.cursor, timeout, interval)

@@ -36,6 +36,7 @@ from rtlab.server.common import (
     cursor_header,
     json_error,
     parse_cursor,
+    subscribe,
     topic_name,
 )
 
@@ -92,7 +93,7 @@ async def ws(request: web.Request) -> web.StreamResponse:
     if not origin_allowed(request):
         return json_error(403, f"origin {request.headers['Origin']!r} is not allowed")
     hub = app[HUB]
-    sub = hub.subscribe(topic, after)
+    sub = subscribe(request, after)
     socket = web.WebSocketResponse(
         heartbeat=settings.heartbeat,
         # aiohttp refuses payloads of max_msg_size bytes and more; the contract
@@ -100,7 +101,7 @@ async def ws(request: web.Request) -> web.StreamResponse:
         max_msg_size=settings.max_message + 1,
         compress=False,
     )
-    socket.headers.update(cursor_header(sub.topic.last_seq, after))
+    socket.headers.update(cursor_header(sub))
     await socket.prepare(request)
     counters.open += 1
     app[STREAMS].add(socket)

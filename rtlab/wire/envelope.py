@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from rtlab.message import Gap, Message
+from rtlab.message import Gap, Message, Restart
 
 __all__ = ["HEARTBEAT", "WireError", "decode_item", "encode_poll_body", "parse_json"]
 
@@ -46,14 +46,16 @@ def parse_json(raw: bytes | str) -> Any:
     return value
 
 
-def decode_item(env: Any, received: float | None = None) -> Message | Gap | None:
-    """A decoded envelope as a Message or Gap; None for a heartbeat; WireError otherwise."""
+def decode_item(env: Any, received: float | None = None) -> Message | Gap | Restart | None:
+    """A decoded envelope as a Message, Gap or Restart; None for a heartbeat; else WireError."""
     kind = env.get("type") if isinstance(env, dict) else None
     try:
         if kind == "message":
             return Message.from_envelope(env, received)
         if kind == "gap":
             return Gap.from_envelope(env, received)
+        if kind == "restart":
+            return Restart.from_envelope(env, received)
     except ValueError as exc:
         raise WireError(str(exc)) from exc
     if kind == "heartbeat":
@@ -61,7 +63,7 @@ def decode_item(env: Any, received: float | None = None) -> Message | Gap | None
     raise WireError(f"unexpected envelope: {env!r}")
 
 
-def encode_poll_body(items: Iterable[Message | Gap], next_cursor: int) -> bytes:
+def encode_poll_body(items: Iterable[Message | Gap | Restart], next_cursor: int) -> bytes:
     """`{"messages": [...], "next": M}`, splicing each message's cached JSON."""
     parts = b",".join(item.json for item in items)
     return b'{"messages":[' + parts + b'],"next":' + str(next_cursor).encode() + b"}"

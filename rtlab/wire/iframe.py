@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rtlab.message import Gap, Message
+from rtlab.message import Gap, Message, Restart
 from rtlab.wire.envelope import WireError, parse_json
 
 __all__ = [
@@ -74,7 +74,7 @@ def _script(callback: str, payload: bytes) -> bytes:
     return b"<script>parent." + callback.encode() + b"(" + payload + b")</script>\n"
 
 
-def encode_item(callback: str, item: Message | Gap) -> bytes:
+def encode_item(callback: str, item: Message | Gap | Restart) -> bytes:
     """One script chunk; the escaped JSON of a message is computed once per message."""
     if isinstance(item, Message):
         payload = item.encoded("iframe", lambda m: escape_json(m.json))

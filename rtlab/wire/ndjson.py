@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtlab.message import Gap, Message
+from rtlab.message import Gap, Message, Restart
 from rtlab.wire.envelope import parse_json
 
 __all__ = ["HEARTBEAT_LINE", "NDJSONDecoder", "encode_line"]
@@ -17,7 +17,7 @@ __all__ = ["HEARTBEAT_LINE", "NDJSONDecoder", "encode_line"]
 HEARTBEAT_LINE = b'{"type":"heartbeat"}\n'
 
 
-def encode_line(item: Message | Gap) -> bytes:
+def encode_line(item: Message | Gap | Restart) -> bytes:
     if isinstance(item, Message):
         return item.encoded("ndjson", lambda m: m.json + b"\n")
     return item.json + b"\n"

@@ -9,7 +9,7 @@ import pytest
 
 from rtlab.clients import CLIENTS, Client, WSClient
 from rtlab.lab import Lab
-from rtlab.message import Gap, Message
+from rtlab.message import Gap, Message, Restart
 from tests.conftest import TECHNIQUES, scaled
 
 CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"poll": {"interval": 0.01}}
@@ -26,7 +26,7 @@ async def publish_range(lab: Lab, topic: str, count: int, delay_every: int = 50)
             await asyncio.sleep(0.001)
 
 
-def seqs(items: list[Message | Gap]) -> list[int]:
+def seqs(items: list[Message | Gap | Restart]) -> list[int]:
     assert all(isinstance(item, Message) for item in items), [
         item for item in items if isinstance(item, Gap)
     ]
@@ -129,3 +129,60 @@ async def test_http_error_is_counted_and_retried(lab: Lab) -> None:
     assert items == []
     assert client.stats.errors == 1
     assert "HTTP 400" in str(client.last_error)
+
+
+async def take(client: Client, count: int, timeout: float) -> list[Message | Gap | Restart]:
+    """The next `count` items the client delivers, whatever their seqs."""
+    items: list[Message | Gap | Restart] = []
+    iterator = aiter(client)
+    try:
+        async with asyncio.timeout(timeout):
+            async for item in iterator:
+                items.append(item)
+                if len(items) == count:
+                    break
+    finally:
+        await iterator.aclose()
+    return items
+
+
+@pytest.mark.parametrize("technique", TECHNIQUES)
+async def test_a_restarted_server_is_detected_by_its_epoch(technique: str) -> None:
+    """The client resumes with `EPOCH:N`; the fresh server (same port, new
+    history, seqs from 1 again) answers with a Restart item, then its history."""
+    async with (
+        Lab(heartbeat=1.0, retry_ms=10) as lab,
+        make_client(technique, lab, "r", after=0) as client,
+    ):
+        await publish_range(lab, "r", 20)
+        before = await client.collect(20, timeout=scaled(10))
+        old_epoch = lab.hub.epoch
+        assert client.epoch == old_epoch
+        await lab.arestart()
+        new_epoch = lab.hub.epoch
+        assert new_epoch != old_epoch
+        for i in range(20, 30):
+            await lab.apublish("r", {"i": i})
+        after = await take(client, 11, timeout=scaled(20))
+    assert seqs(before) == list(range(1, 21))
+    assert after[0] == Restart("r", new_epoch, old_epoch, 20)
+    assert seqs(after[1:]) == list(range(1, 11))
+    assert [m.data for m in after[1:] if isinstance(m, Message)] == [
+        {"i": i} for i in range(20, 30)
+    ]
+    assert client.epoch == new_epoch
+    assert client.stats.restarts == 1
+    assert client.stats.duplicates == 0
+    assert client.stats.holes == 0
+
+
+@pytest.mark.parametrize("technique", TECHNIQUES)
+async def test_a_bare_cursor_keeps_its_meaning(lab: Lab, technique: str) -> None:
+    """A client given `after=N` without an epoch starts with a bare cursor, as
+    before epochs existed, then learns the epoch from the first response."""
+    await publish_range(lab, "bare", 5)
+    async with make_client(technique, lab, "bare", after=2) as client:
+        items = await client.collect(5, timeout=scaled(10))
+    assert seqs(items) == [3, 4, 5]
+    assert client.epoch == lab.hub.epoch
+    assert client.stats.restarts == 0

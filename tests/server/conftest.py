@@ -21,7 +21,9 @@ def serve(aiohttp_client: Any) -> Serve:
     """`await serve(heartbeat=0.1, ...)`: a test client for `make_app(Settings(...))`."""
 
     async def start(**settings: Any) -> TestClient:
-        return await aiohttp_client(make_app(Settings(**settings)))
+        from tests.server.helpers import EPOCH  # imported after the rewrite hook is set
+
+        return await aiohttp_client(make_app(Settings(**settings), epoch=EPOCH))
 
     return start
 

@@ -24,6 +24,10 @@ def compact(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# The epoch of every app the `serve` fixture makes, so SSE ids are known bytes.
+EPOCH = "e0e0e0e0"
+
+
 @dataclass(frozen=True)
 class Published:
     """What `POST /publish` answered, plus the data sent: enough to build any envelope."""
@@ -53,7 +57,7 @@ class Published:
 
     @property
     def sse(self) -> bytes:
-        return b"id: %d\nevent: message\ndata: %s\n\n" % (self.seq, self.json)
+        return b"id: %s:%d\nevent: message\ndata: %s\n\n" % (EPOCH.encode(), self.seq, self.json)
 
     def script(self, callback: str = "rtlabPush") -> bytes:
         return iframe_script(callback, self.json)

@@ -81,6 +81,12 @@ def cursor_cases() -> list[Any]:
         "empty": "",
         "spaces": " 1",
         "arabic-digit": "٣",
+        "epoch-no-seq": "ab12cd34:",
+        "seq-no-epoch": ":5",
+        "epoch-bad-char": "ab!d:5",
+        "epoch-33-chars": "e" * 33 + ":5",
+        "two-colons": "a:b:5",
+        "epoch-negative-seq": "ab12:-1",
     }
     cases = []
     for route in CURSOR_ROUTES:
@@ -89,7 +95,7 @@ def cursor_cases() -> list[Any]:
                 path=f"/{route}/t",
                 params={"after": value},
                 status=400,
-                error=f"after must be a non-negative integer, got {value!r}",
+                error=f"after must be a cursor (a seq N or EPOCH:N), got {value!r}",
             )
             cases.append(pytest.param(case, id=f"{route}-after-{name}"))
     return cases
@@ -101,7 +107,7 @@ def header_cursor(value: str, shown: str | None = None) -> Bad:
         path="/sse/t",
         headers={"Last-Event-ID": value},
         status=400,
-        error=f"Last-Event-ID must be a non-negative integer, got {shown or repr(value)}",
+        error=f"Last-Event-ID must be a cursor (a seq N or EPOCH:N), got {shown or repr(value)}",
     )
 
 
@@ -117,7 +123,7 @@ SSE_CASES = [
             path="/sse/t",
             params={"lastEventId": "x"},
             status=400,
-            error="lastEventId must be a non-negative integer, got 'x'",
+            error="lastEventId must be a cursor (a seq N or EPOCH:N), got 'x'",
         ),
         id="lastEventId-query-text",
     ),
@@ -127,7 +133,7 @@ SSE_CASES = [
             params={"lastEventId": "5"},
             headers={"Last-Event-ID": "-3"},
             status=400,
-            error="Last-Event-ID must be a non-negative integer, got '-3'",
+            error="Last-Event-ID must be a cursor (a seq N or EPOCH:N), got '-3'",
         ),
         id="bad-header-wins-over-good-query",
     ),
@@ -333,7 +339,9 @@ async def test_huge_last_event_id_is_refused_and_server_survives(client: TestCli
 async def test_huge_last_event_id_is_a_json_error(client: TestClient) -> None:
     response = await client.get("/sse/t", headers={"Last-Event-ID": "7" * 10_000})
     shown = repr("7" * 40 + "...")
-    await assert_error(response, 400, f"Last-Event-ID must be a non-negative integer, got {shown}")
+    await assert_error(
+        response, 400, f"Last-Event-ID must be a cursor (a seq N or EPOCH:N), got {shown}"
+    )
 
 
 # -- headers and bodies that aiohttp's own errors carry -------------------------------------

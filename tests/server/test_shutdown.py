@@ -38,7 +38,7 @@ async def running(
     request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[tuple[str, Stop]]:
     caplog.set_level(logging.DEBUG)
-    url, stop = await request.param(make_app(Settings(heartbeat=30)))
+    url, stop = await request.param(make_app(Settings(heartbeat=30), epoch="e0e0e0e0"))
     yield url, stop
     await stop()  # a no-op when the test already stopped it
 
@@ -57,7 +57,7 @@ async def test_shutdown_ends_every_connection_cleanly(
         stream = await session.get("/stream/t", params={"after": "0"})
         await stream.content.readuntil(b"\n")
         sse = await session.get("/sse/t", params={"lastEventId": "1"})
-        assert await sse.content.readuntil(b"\n\n") == b"retry: 3000\nid: 1\n\n"
+        assert await sse.content.readuntil(b"\n\n") == b"retry: 3000\nid: e0e0e0e0:1\n\n"
         iframe = await session.get("/iframe/t")
         await iframe.content.readuntil(b" -->\n")
         ws = await session.ws_connect("/ws/t")
