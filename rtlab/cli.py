@@ -24,6 +24,7 @@ from aiohttp import web
 from rtlab.demo import run_demo
 from rtlab.server.app import make_app
 from rtlab.server.common import Settings
+from rtlab.server.cors import check_origin
 
 __all__ = ["main"]
 
@@ -35,6 +36,13 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _origin(value: str) -> str:
+    try:
+        return check_origin(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -49,6 +57,7 @@ def serve(args: argparse.Namespace) -> int:
         heartbeat=args.heartbeat,
         token=args.token,
         allowed_origins=frozenset(args.allow_origin or ()),
+        cors_origins=frozenset(args.cors_origin or ()),
     )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -108,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_serve.add_argument("--token", help="require 'Authorization: Bearer TOKEN' to publish")
     p_serve.add_argument(
         "--allow-origin", action="append", help="an extra WebSocket origin to allow (repeatable)"
+    )
+    p_serve.add_argument(
+        "--cors-origin",
+        action="append",
+        type=_origin,
+        help="an origin whose pages may read the HTTP techniques (CORS; repeatable, * for any)",
     )
     p_serve.set_defaults(func=serve)
 

@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from rtlab.cli import _is_loopback, build_parser
+from rtlab.lab import Lab
 from tests.conftest import scaled
 
 
@@ -44,6 +45,7 @@ def test_serve_prints_url_serves_and_stops_cleanly_on_ctrl_c() -> None:
     assert proc.returncode == 0
     assert out == "rtlab stopped\n"
     assert "Traceback" not in err
+    assert "warning" not in err  # loopback is the default: nothing to warn about
 
 
 def test_demo_prints_a_row_per_technique_all_delivered_in_order() -> None:
@@ -105,7 +107,55 @@ def test_serve_warns_when_binding_beyond_loopback() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert "warning: binding 0.0.0.0 exposes the lab beyond this machine" in err
+    assert err == (
+        "warning: binding 0.0.0.0 exposes the lab beyond this machine; "
+        "publishing is open unless --token is set\n"
+    )
+
+
+def test_serve_binds_loopback_unless_told_otherwise() -> None:
+    args = build_parser().parse_args(["serve"])
+    assert args.host == "127.0.0.1"
+    assert Lab().host == "127.0.0.1"
+
+
+def test_serve_cors_origins_reach_the_server() -> None:
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "rtlab", "serve", "--port", "0"),
+            *("--cors-origin", "https://a.example", "--cors-origin", "http://b.example:8080"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[3]
+        seen = {}
+        for origin in ("https://a.example", "http://b.example:8080", "http://c.example"):
+            request = urllib.request.Request(f"{url}/poll/cli", headers={"Origin": origin})
+            with urllib.request.urlopen(request, timeout=scaled(5)) as response:
+                seen[origin] = response.headers.get("Access-Control-Allow-Origin")
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=scaled(15))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert seen == {
+        "https://a.example": "https://a.example",
+        "http://b.example:8080": "http://b.example:8080",
+        "http://c.example": None,
+    }
+
+
+@pytest.mark.parametrize("origin", ["https://a.example/", "a.example", "null"])
+def test_serve_refuses_a_cors_origin_a_browser_never_sends(
+    origin: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--cors-origin", origin])
+    assert f"argument --cors-origin: not an origin: {origin!r}" in capsys.readouterr().err
 
 
 def test_parser_requires_a_command() -> None:

@@ -20,9 +20,20 @@ class WebSocketError(WireError):
 class WSClient(Client):
     technique = "ws"
 
-    def __init__(self, url: str, topic: str, *, heartbeat: float | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        url: str,
+        topic: str,
+        *,
+        heartbeat: float | None = None,
+        token: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(url, topic, **kwargs)
         self.heartbeat = heartbeat
+        # Sent on the handshake: a server with a publish token accepts upstream
+        # publish frames only from connections that presented it.
+        self.token = token
         self.close_code: int | None = None
         self.server_errors: list[str] = []
         self._socket: aiohttp.ClientWebSocketResponse | None = None
@@ -35,8 +46,12 @@ class WSClient(Client):
 
     async def _session(self) -> AsyncGenerator[Any, None]:
         params = {} if self.cursor is None else {"after": self.cursor}
+        headers = {} if self.token is None else {"Authorization": f"Bearer {self.token}"}
         async with self.http.ws_connect(
-            self.endpoint.replace("http", "ws", 1), params=params, heartbeat=self.heartbeat
+            self.endpoint.replace("http", "ws", 1),
+            params=params,
+            headers=headers,
+            heartbeat=self.heartbeat,
         ) as socket:
             self._socket = socket
             self.stats.requests += 1

@@ -21,6 +21,7 @@ from aiohttp import WSCloseCode, web
 
 from rtlab.hub import Hub
 from rtlab.server.common import HUB, METRICS, SETTINGS, STREAMS, Metrics, Settings, json_error
+from rtlab.server.cors import setup_cors
 from rtlab.server.iframe import iframe
 from rtlab.server.longpoll import longpoll
 from rtlab.server.poll import poll
@@ -111,4 +112,5 @@ def make_app(settings: Settings | None = None, *, epoch: str | None = None) -> w
         ]
     )
     app.on_shutdown.append(_close_streams)
+    setup_cors(app)
     return app

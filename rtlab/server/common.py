@@ -66,6 +66,9 @@ class Settings:
     # It exists so that the cost of that design (about half the interval of
     # extra latency) can be measured; None keeps the event-driven wait.
     longpoll_check_interval: float | None = None
+    # Origins whose pages may read the HTTP techniques' responses (CORS; see
+    # rtlab.server.cors). Empty: no CORS headers, browsers refuse cross-origin reads.
+    cors_origins: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         interval = self.longpoll_check_interval

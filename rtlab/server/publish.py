@@ -10,20 +10,27 @@ from rtlab.server.common import HUB, METRICS, SETTINGS, bad_request, json_error,
 from rtlab.wire.envelope import WireError, parse_json
 
 
+def may_publish(request: web.Request) -> bool:
+    """No token configured, or the request carries `Authorization: Bearer <token>`."""
+    token = request.app[SETTINGS].token
+    if token is None:
+        return True
+    # RFC 9110 section 11.1: the scheme name is case-insensitive.
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    supplied = credentials.strip() if scheme.lower() == "bearer" else ""
+    return hmac.compare_digest(supplied.encode(), token.encode())
+
+
 async def publish(request: web.Request) -> web.Response:
     settings, counters = request.app[SETTINGS], request.app[METRICS]["publish"]
     counters.requests += 1
     topic = topic_name(request)
-    if settings.token is not None:
-        # RFC 9110 section 11.1: the scheme name is case-insensitive.
-        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-        supplied = credentials.strip() if scheme.lower() == "bearer" else ""
-        if not hmac.compare_digest(supplied.encode(), settings.token.encode()):
-            return json_error(
-                401,
-                "publishing needs Authorization: Bearer <token>",
-                **{"WWW-Authenticate": "Bearer"},
-            )
+    if not may_publish(request):
+        return json_error(
+            401,
+            "publishing needs Authorization: Bearer <token>",
+            **{"WWW-Authenticate": "Bearer"},
+        )
     if request.content_length is not None and request.content_length > settings.max_message:
         return json_error(
             413,

@@ -15,6 +15,12 @@ others get `403` before the upgrade. Clients that send no Origin (curl,
 Python) are not browsers and pass. aiohttp's `heartbeat` sends pings and
 closes a peer that stops answering pongs. Per-message compression is off so
 that frames on the wire are exactly what the RFC's framing predicts.
+
+When a publish token is set, only a connection whose handshake carried
+`Authorization: Bearer <token>` may publish upstream; on any other, each
+publish frame gets an error frame and nothing is published. Subscribing needs
+no token, as GET needs none elsewhere. The token is never taken from the URL
+(`?token=`), where access logs and browser history would keep it.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from rtlab.server.common import (
     subscribe,
     topic_name,
 )
+from rtlab.server.publish import may_publish
 
 
 def origin_allowed(request: web.Request) -> bool:
@@ -80,6 +87,9 @@ async def _send_loop(ws: web.WebSocketResponse, sub: Subscription, request: web.
                 return
 
 
+UPSTREAM_AUTH_ERROR = "publishing needs Authorization: Bearer <token> on the WebSocket handshake"
+
+
 async def _error(ws: web.WebSocketResponse, message: str) -> None:
     await ws.send_str(json.dumps({"type": "error", "error": message}))
 
@@ -92,6 +102,10 @@ async def ws(request: web.Request) -> web.StreamResponse:
     after = parse_cursor(request.query.get("after"), "after")
     if not origin_allowed(request):
         return json_error(403, f"origin {request.headers['Origin']!r} is not allowed")
+    # With a token set, subscribing stays open but publishing upstream needs the
+    # token on the handshake, as POST /publish does (browsers cannot add that
+    # header to a WebSocket, so a page can subscribe but not publish here).
+    publisher = may_publish(request)
     hub = app[HUB]
     sub = subscribe(request, after)
     socket = web.WebSocketResponse(
@@ -125,6 +139,9 @@ async def ws(request: web.Request) -> web.StreamResponse:
                 continue
             if "data" not in request_obj:
                 await _error(socket, "publish frame has no data")
+                continue
+            if not publisher:
+                await _error(socket, UPSTREAM_AUTH_ERROR)
                 continue
             hub.publish(topic, request_obj["data"])
             published = app[METRICS]["publish"]

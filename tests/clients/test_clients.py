@@ -186,3 +186,27 @@ async def test_a_bare_cursor_keeps_its_meaning(lab: Lab, technique: str) -> None
     assert seqs(items) == [3, 4, 5]
     assert client.epoch == lab.hub.epoch
     assert client.stats.restarts == 0
+
+
+async def test_ws_client_presents_its_token_for_upstream_publish() -> None:
+    refused = "publishing needs Authorization: Bearer <token> on the WebSocket handshake"
+    async with Lab(token="s3cret") as lab:
+        await lab.apublish("up", "opening")
+        anonymous = WSClient(lab.url, "up", after=0)
+        holder = WSClient(lab.url, "up", after=0, token="s3cret")
+        async with anonymous, holder:
+            plain, trusted = aiter(anonymous), aiter(holder)
+            for iterator in (plain, trusted):  # both connected: each has seq 1
+                await asyncio.wait_for(anext(iterator), scaled(5))
+            await anonymous.publish("refused")
+            following = asyncio.create_task(anext(plain))  # reads the error frame meanwhile
+            deadline = asyncio.get_running_loop().time() + scaled(5)
+            while not anonymous.server_errors:
+                assert asyncio.get_running_loop().time() < deadline, "no error frame"
+                await asyncio.sleep(0.01)
+            await holder.publish("accepted")
+            second = await asyncio.wait_for(following, scaled(5))
+            for iterator in (plain, trusted):
+                await iterator.aclose()  # type: ignore[attr-defined]
+    assert anonymous.server_errors == [refused]
+    assert isinstance(second, Message) and (second.seq, second.data) == (2, "accepted")

@@ -54,6 +54,8 @@ def topic_cases() -> list[Any]:
         "unicode": ("caf%C3%A9", "café"),
         "percent": ("100%25", "100%"),
         "empty": ("", ""),
+        "markup": ("%3Cscript%3Ealert(1)%3C%2Fscript%3E", "<script>alert(1)</script>"),
+        "quote": ("a%22%3E%3Cb%3E", 'a"><b>'),
     }
     cases = []
     for route in ROUTES:
