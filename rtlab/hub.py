@@ -62,9 +62,14 @@ class Topic:
         self.closed = False
         self.subscribers = 0
         # Retained messages are _messages[_start:]; trimming advances _start and
-        # compacts the list now and then, so publish is amortised O(1).
+        # compacts the list now and then, so publish is amortised O(1). _ends[i] is
+        # the running total of envelope JSON bytes through _messages[i]; _base is
+        # that total just before the oldest retained message.
         self._messages: list[Message] = []
+        self._ends: list[int] = []
         self._start = 0
+        self._base = 0
+        self.total_bytes = 0
         self._next: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
@@ -88,11 +93,15 @@ class Topic:
         message = Message(
             topic=self.name, seq=self.last_seq, ts=now_ms() if ts is None else ts, data=data
         )
+        self.total_bytes += len(message.json)
         self._messages.append(message)
+        self._ends.append(self.total_bytes)
         if len(self) > self.history:
+            self._base = self._ends[self._start]
             self._start += 1
             if self._start >= self.history:
                 del self._messages[: self._start]
+                del self._ends[: self._start]
                 self._start = 0
         self._wake()
         return message
@@ -108,6 +117,17 @@ class Topic:
             after = first - 1
         items.extend(self._messages[self._start + (after + 1 - first) :])
         return items
+
+    def bytes_after(self, after: int) -> int | None:
+        """Envelope JSON bytes of the messages after seq `after`; None when some
+        of them have already left the history."""
+        if after >= self.last_seq:
+            return 0
+        first = self.first_retained
+        if after + 1 < first:
+            return None
+        done = self._base if after < first else self._ends[self._start + (after - first)]
+        return self.total_bytes - done
 
     async def wait(self, after: int, timeout: float | None = None) -> bool:
         """Wait until a message with seq > `after` exists; False on timeout or close."""

@@ -167,3 +167,21 @@ async def test_a_pending_restart_is_returned_without_waiting() -> None:
     sub = hub.subscribe("t", after=9, epoch="old")
     assert await asyncio.wait_for(sub.next_batch(timeout=60), 1) == [Restart("t", "new", "old", 9)]
     assert await sub.next_batch(timeout=0) == []
+
+
+def test_bytes_after_counts_envelope_json_of_what_follows() -> None:
+    hub = Hub(history=3, epoch="e")
+    sizes = [len(hub.publish("t", "x" * n).json) for n in (1, 10, 100, 1000)]
+    topic = hub.topic("t")
+    assert topic.total_bytes == sum(sizes)
+    assert topic.bytes_after(4) == 0
+    assert topic.bytes_after(99) == 0
+    assert topic.bytes_after(3) == sizes[3]
+    assert topic.bytes_after(2) == sum(sizes[2:])
+    assert topic.bytes_after(1) == sum(sizes[1:])  # seq 1 left; 2..4 are retained
+    assert topic.bytes_after(0) is None  # seq 1 is no longer retained
+    for n in range(10):  # trimming compacts storage; the totals stay right
+        sizes.append(len(hub.publish("t", n).json))
+    assert topic.bytes_after(topic.last_seq - 2) == sum(sizes[-2:])
+    assert topic.bytes_after(topic.last_seq - 3) == sum(sizes[-3:])
+    assert topic.bytes_after(topic.last_seq - 4) is None

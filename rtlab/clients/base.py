@@ -19,7 +19,7 @@ cursor is a duplicate (counted, not delivered); a seq beyond cursor + 1 with
 no Gap before it is a silent hole, which the client turns into an explicit
 Gap item (and counts in `holes`) rather than passing over; server Gaps are
 delivered as they come. Counters (`requests`, `bytes_received`, `reconnects`,
-`messages`, `duplicates`, `gaps`, `holes`, `restarts`, `errors`) let experiments compare
+`messages`, `duplicates`, `gaps`, `holes`, `restarts`, `ends`, `errors`) let experiments compare
 techniques.
 
 `bytes_received` counts what the client can see: body bytes plus the status
@@ -58,6 +58,7 @@ class ClientStats:
     gaps: int = 0
     holes: int = 0
     restarts: int = 0
+    ends: int = 0
     heartbeats: int = 0
     requests: int = 0
     reconnects: int = 0
@@ -94,6 +95,9 @@ class Client(ABC):
         self.max_retry_delay = max_retry_delay
         self.stats = ClientStats()
         self.last_error: BaseException | None = None
+        # Why the server last ended a connection (an `end` envelope, or a
+        # WebSocket close reason): e.g. it fell past the server's send limit.
+        self.end_reason: str | None = None
         self._session_given = session
         self._http: aiohttp.ClientSession | None = session
         self._closed = False
@@ -161,6 +165,12 @@ class Client(ABC):
         self._adopt_cursor(headers.get("X-Rtlab-Cursor"))
 
     def _accept(self, envelope: Any) -> list[Item]:
+        if isinstance(envelope, dict) and envelope.get("type") == "end":
+            # The server ends this connection (e.g. the send limit); EOF follows
+            # and the client resumes from its cursor like after any drop.
+            self.stats.ends += 1
+            self.end_reason = str(envelope.get("reason"))
+            return []
         item = decode_item(envelope, now_ms())
         if item is None:
             self.stats.heartbeats += 1

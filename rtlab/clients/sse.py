@@ -35,7 +35,7 @@ class SSEClient(StreamingClient):
         assert isinstance(decoder, SSEDecoder)
         envelopes = []
         for event in decoder.feed(chunk):
-            if event.type not in ("message", "gap", "restart"):
+            if event.type not in ("message", "gap", "restart", "end"):
                 raise WireError(f"unexpected SSE event type {event.type!r}")
             envelopes.append(parse_json(event.data))
         self.server_retry_ms = decoder.retry

@@ -12,6 +12,9 @@ import aiohttp
 from rtlab.clients.base import Client
 from rtlab.wire.envelope import WireError, parse_json
 
+WS_POLICY_VIOLATION = 1008
+CLOSED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED)
+
 
 class WebSocketError(WireError):
     """The server answered a frame with `{"type": "error"}`."""
@@ -35,6 +38,7 @@ class WSClient(Client):
         # publish frames only from connections that presented it.
         self.token = token
         self.close_code: int | None = None
+        self.close_reason: str | None = None
         self.server_errors: list[str] = []
         self._socket: aiohttp.ClientWebSocketResponse | None = None
 
@@ -63,7 +67,12 @@ class WSClient(Client):
                 self.stats.requests -= 1
                 self._adopt_headers(handshake.headers)
             try:
-                async for frame in socket:
+                while True:
+                    frame = await socket.receive()
+                    if frame.type == aiohttp.WSMsgType.CLOSE:
+                        self.close_reason = str(frame.extra or "")
+                    if frame.type in CLOSED:
+                        break
                     if frame.type != aiohttp.WSMsgType.TEXT:
                         continue
                     self.stats.bytes_received += len(frame.data.encode())
@@ -74,4 +83,7 @@ class WSClient(Client):
                     yield envelope
             finally:
                 self.close_code = socket.close_code
+                if socket.close_code == WS_POLICY_VIOLATION:  # e.g. the send limit
+                    self.stats.ends += 1
+                    self.end_reason = f"closed {socket.close_code}: {self.close_reason}"
                 self._socket = None

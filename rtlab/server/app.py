@@ -13,8 +13,10 @@ a traceback.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 
 from aiohttp import WSCloseCode, web
@@ -22,6 +24,7 @@ from aiohttp import WSCloseCode, web
 from rtlab.hub import Hub
 from rtlab.server.common import HUB, METRICS, SETTINGS, STREAMS, Metrics, Settings, json_error
 from rtlab.server.cors import setup_cors
+from rtlab.server.flow import FLOWS, SEND_CHECK, Flow
 from rtlab.server.iframe import iframe
 from rtlab.server.longpoll import longpoll
 from rtlab.server.poll import poll
@@ -86,6 +89,30 @@ async def _close_streams(app: web.Application) -> None:
             await response.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
+async def send_limit_watchdog(app: web.Application) -> AsyncIterator[None]:
+    """Check every push connection against the send limit each `SEND_CHECK` s
+    and end those over it (see `rtlab.server.flow`); an aiohttp cleanup context."""
+    settings = app[SETTINGS]
+    limit = settings.send_limit
+
+    async def watch(limit: int) -> None:
+        flows: set[Flow] = app[FLOWS]
+        while True:
+            await asyncio.sleep(SEND_CHECK)
+            for flow in list(flows):
+                reason = None if flow.ended is not None else flow.overdue(limit)
+                if reason is not None:
+                    flow.end(reason, settings.send_grace)
+                    app[METRICS][flow.technique].slow_ends += 1
+
+    task = None if limit is None else asyncio.create_task(watch(limit))
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def make_app(settings: Settings | None = None, *, epoch: str | None = None) -> web.Application:
     """The rtlab server. `epoch` names this server run (random when None; see
     `rtlab.hub`): fix it only for tests and reproducible captures."""
@@ -95,6 +122,8 @@ def make_app(settings: Settings | None = None, *, epoch: str | None = None) -> w
     app[HUB] = Hub(history=settings.history, epoch=epoch)
     app[METRICS] = Metrics()
     app[STREAMS] = weakref.WeakSet()
+    app[FLOWS] = set()
+    app.cleanup_ctx.append(send_limit_watchdog)
     app.add_routes(
         [
             web.get("/", index),

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from rtlab.hub import DEFAULT_HISTORY, Hub, Item, Subscription
 from rtlab.message import Message
+from rtlab.server.flow import FLOWS, Flow, chunked, slices
 
 __all__ = [
     "HUB",
@@ -69,6 +70,12 @@ class Settings:
     # Origins whose pages may read the HTTP techniques' responses (CORS; see
     # rtlab.server.cors). Empty: no CORS headers, browsers refuse cross-origin reads.
     cors_origins: frozenset[str] = field(default_factory=frozenset)
+    # Slow consumers (rtlab.server.flow): a push connection whose client lets more
+    # than `send_limit` bytes of messages pile up is ended with a reason (None:
+    # never); an ended connection that still does not read is aborted after
+    # `send_grace` seconds.
+    send_limit: int | None = 1024 * 1024
+    send_grace: float = 10.0
 
     def __post_init__(self) -> None:
         interval = self.longpoll_check_interval
@@ -90,6 +97,7 @@ class Counters:
     requests: int = 0
     messages: int = 0
     bytes: int = 0
+    slow_ends: int = 0  # connections ended for falling past the send limit
 
 
 class Metrics:
@@ -195,16 +203,20 @@ async def serve_stream(
     prelude: Callable[[Subscription], bytes],
     encode: Callable[[Item], bytes],
     heartbeat: bytes,
+    farewell: Callable[[str], bytes],
 ) -> web.StreamResponse:
     """Run a long-lived chunked response: prelude, then batches as they are published.
 
     The subscription starts after `cursor` (None: live only); `prelude(sub)` is
     written first, and the `cursor_header()` headers say where it started.
 
-    Each wake-up writes everything available in one chunk (one flush); when
-    nothing comes for `heartbeat` seconds a heartbeat chunk keeps proxies and
-    idle timers from closing the connection. The loop ends when the client goes
-    away or the server shuts down (the hub closes its topics).
+    Each wake-up writes everything available, in chunks of at most
+    `flow.SEND_CHUNK` bytes (usually one chunk, one flush); when nothing comes
+    for `heartbeat` seconds a heartbeat chunk keeps proxies and idle timers from
+    closing the connection. The loop ends when the client goes away, when the
+    server shuts down (the hub closes its topics), or when the connection falls
+    past the send limit: then `farewell(reason)`, the technique's encoding of an
+    `end` envelope, is its last item (see `rtlab.server.flow`).
     """
     app = request.app
     settings, metrics = app[SETTINGS], app[METRICS]
@@ -222,6 +234,8 @@ async def serve_stream(
     counters = metrics[technique]
     counters.open += 1
     app[STREAMS].add(response)
+    flow = Flow(technique, sub, request.transport, lambda reason: chunked(farewell(reason)))
+    app[FLOWS].add(flow)
     try:
         await response.prepare(request)
         opening = prelude(sub)
@@ -236,9 +250,13 @@ async def serve_stream(
                 if transport is None or transport.is_closing():
                     break
                 batch, cut = settings.cut(batch)
-                chunk = b"".join(map(encode, batch)) if batch else heartbeat
-                await response.write(chunk)
-                metrics.sent(technique, chunk, sum(isinstance(i, Message) for i in batch))
+                if not batch:
+                    await response.write(heartbeat)
+                    metrics.sent(technique, heartbeat, 0)
+                for chunk, messages, after in slices(batch, encode):
+                    await response.write(chunk)
+                    flow.wrote(after)
+                    metrics.sent(technique, chunk, messages)
                 if cut:
                     transport.close()  # flushes what was written, then cuts the stream
                     return response
@@ -247,4 +265,5 @@ async def serve_stream(
         pass  # the client went away; its cursor lets it resume
     finally:
         counters.open -= 1
+        app[FLOWS].discard(flow)
     return response

@@ -17,6 +17,7 @@ from rtlab.server.common import (
     serve_stream,
     topic_name,
 )
+from rtlab.server.flow import end_envelope
 from rtlab.wire import iframe as codec
 
 DEFAULT_CALLBACK = "rtlabPush"
@@ -37,4 +38,5 @@ async def iframe(request: web.Request) -> web.StreamResponse:
         prelude=lambda sub: codec.prelude(callback),
         encode=partial(codec.encode_item, callback),
         heartbeat=codec.heartbeat_script(callback),
+        farewell=lambda reason: codec.encode_envelope(callback, end_envelope(reason)),
     )

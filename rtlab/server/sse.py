@@ -36,6 +36,7 @@ from rtlab.server.common import (
     serve_stream,
     topic_name,
 )
+from rtlab.server.flow import end_envelope
 from rtlab.wire.sse import encode_comment, encode_event
 
 HEARTBEAT = encode_comment("heartbeat")
@@ -81,4 +82,5 @@ async def sse(request: web.Request) -> web.StreamResponse:
         prelude=partial(prelude, retry_ms),
         encode=partial(encode_item, request.app[HUB].epoch),
         heartbeat=HEARTBEAT,
+        farewell=lambda reason: encode_event(end_envelope(reason).decode(), event="end"),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from rtlab.server.common import METRICS, parse_cursor, serve_stream, topic_name
+from rtlab.server.flow import end_envelope
 from rtlab.wire import ndjson
 
 
@@ -23,4 +24,5 @@ async def stream(request: web.Request) -> web.StreamResponse:
         prelude=lambda sub: b"",
         encode=ndjson.encode_line,
         heartbeat=ndjson.HEARTBEAT_LINE,
+        farewell=lambda reason: end_envelope(reason) + b"\n",
     )

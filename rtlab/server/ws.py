@@ -7,7 +7,9 @@ Two directions on one connection:
   publishes it to the same topic. A malformed text frame gets an
   `{"type": "error", "error": ...}` frame back and the connection stays up; a
   binary frame is closed with 1003 (unsupported data) and a frame over the
-  message limit with 1009 (message too big, enforced by aiohttp).
+  message limit with 1009 (message too big, enforced by aiohttp). A client
+  that lets more than the send limit pile up is closed with 1008 (policy
+  violation) and a reason (see `rtlab.server.flow`).
 
 Browsers let any page open a WebSocket to any host, so the handshake checks
 `Origin` (RFC 6455 section 10.2): same-origin and allow-listed origins pass,
@@ -45,6 +47,7 @@ from rtlab.server.common import (
     subscribe,
     topic_name,
 )
+from rtlab.server.flow import FLOWS, WS_POLICY_VIOLATION, Flow, ws_close_frame
 from rtlab.server.publish import may_publish
 
 
@@ -68,7 +71,9 @@ def _host_with_port(request: web.Request) -> str:
     return f"{host.host}:{host.explicit_port or host.port}"
 
 
-async def _send_loop(ws: web.WebSocketResponse, sub: Subscription, request: web.Request) -> None:
+async def _send_loop(
+    ws: web.WebSocketResponse, sub: Subscription, request: web.Request, flow: Flow
+) -> None:
     metrics = request.app[METRICS]
     heartbeat = request.app[SETTINGS].heartbeat
     with sub:
@@ -81,6 +86,7 @@ async def _send_loop(ws: web.WebSocketResponse, sub: Subscription, request: web.
             for item in batch:
                 frame = item.json
                 await ws.send_frame(frame, WSMsgType.TEXT)
+                flow.wrote(item.cursor)
                 metrics.sent("ws", frame, isinstance(item, Message))
             if cut and request.transport is not None:
                 request.transport.close()  # a cut connection, not a closing handshake
@@ -114,12 +120,22 @@ async def ws(request: web.Request) -> web.StreamResponse:
         # accepts exactly max_message bytes, as POST /publish does.
         max_msg_size=settings.max_message + 1,
         compress=False,
+        # aiohttp checks for a full socket only every writer_limit bytes of frames;
+        # 16 KiB keeps a stalled client's buffer near asyncio's 64 KiB mark.
+        writer_limit=16 * 1024,
     )
     socket.headers.update(cursor_header(sub))
     await socket.prepare(request)
     counters.open += 1
     app[STREAMS].add(socket)
-    sender = asyncio.create_task(_send_loop(socket, sub, request))
+    flow = Flow(
+        "ws",
+        sub,
+        request.transport,
+        lambda reason: ws_close_frame(WS_POLICY_VIOLATION, reason),
+    )
+    app[FLOWS].add(flow)
+    sender = asyncio.create_task(_send_loop(socket, sub, request, flow))
     try:
         async for frame in socket:
             if frame.type == WSMsgType.BINARY:
@@ -152,6 +168,7 @@ async def ws(request: web.Request) -> web.StreamResponse:
         pass
     finally:
         counters.open -= 1
+        app[FLOWS].discard(flow)
         sender.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await sender

@@ -29,6 +29,7 @@ from rtlab.wire.envelope import WireError, parse_json
 __all__ = [
     "CALLBACK_RE",
     "IframeDecoder",
+    "encode_envelope",
     "encode_item",
     "escape_json",
     "heartbeat_script",
@@ -81,6 +82,11 @@ def encode_item(callback: str, item: Message | Gap | Restart) -> bytes:
     else:
         payload = escape_json(item.json)
     return _script(_check(callback), payload)
+
+
+def encode_envelope(callback: str, raw_json: bytes) -> bytes:
+    """One script chunk calling `callback` with any envelope's JSON, escaped."""
+    return _script(_check(callback), escape_json(raw_json))
 
 
 def heartbeat_script(callback: str) -> bytes:

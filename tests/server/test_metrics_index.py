@@ -20,7 +20,7 @@ from tests.server.helpers import (
 )
 
 TECHNIQUES = ("publish", "poll", "longpoll", "stream", "iframe", "sse", "ws")
-ZERO = {"open": 0, "requests": 0, "messages": 0, "bytes": 0}
+ZERO = {"open": 0, "requests": 0, "messages": 0, "bytes": 0, "slow_ends": 0}
 
 
 async def test_index_is_html(client: TestClient) -> None:
@@ -51,7 +51,7 @@ async def counters_become(client: TestClient, technique: str, expected: dict[str
 
 
 def counters(requests: int, messages: int, size: int, open: int = 0) -> dict[str, int]:
-    return {"open": open, "requests": requests, "messages": messages, "bytes": size}
+    return {"open": open, "requests": requests, "messages": messages, "bytes": size, "slow_ends": 0}
 
 
 async def test_publish_counts_requests_messages_and_body_bytes(client: TestClient) -> None:
