@@ -58,6 +58,7 @@ def serve(args: argparse.Namespace) -> int:
         token=args.token,
         allowed_origins=frozenset(args.allow_origin or ()),
         cors_origins=frozenset(args.cors_origin or ()),
+        send_limit=args.send_limit or None,
     )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -123,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         type=_origin,
         help="an origin whose pages may read the HTTP techniques (CORS; repeatable, * for any)",
+    )
+    p_serve.add_argument(
+        "--send-limit",
+        type=int,
+        default=1024 * 1024,
+        metavar="BYTES",
+        help="end a push connection once this many bytes of messages wait for it "
+        "(default 1 MiB; 0: never)",
     )
     p_serve.set_defaults(func=serve)
 

@@ -18,6 +18,7 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import aiohttp
@@ -58,9 +59,10 @@ class ThreadServer:
 class ProcessServer:
     _URL = re.compile(r"rtlab serving on (http://\S+) ")
 
-    def __init__(self, history: int, heartbeat: float = 15.0) -> None:
+    def __init__(self, history: int, heartbeat: float = 15.0, options: Sequence[str] = ()) -> None:
+        """`options`: more `rtlab serve` options, e.g. `["--send-limit", "65536"]`."""
         command = [sys.executable, "-m", "rtlab", "serve", "--port", "0"]
-        command += ["--history", str(history), "--heartbeat", str(heartbeat)]
+        command += ["--history", str(history), "--heartbeat", str(heartbeat), *options]
         self.proc = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
