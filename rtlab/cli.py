@@ -59,6 +59,7 @@ def serve(args: argparse.Namespace) -> int:
         allowed_origins=frozenset(args.allow_origin or ()),
         cors_origins=frozenset(args.cors_origin or ()),
         send_limit=args.send_limit or None,
+        send_grace=args.send_grace,
     )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -132,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="BYTES",
         help="end a push connection once this many bytes of messages wait for it "
         "(default 1 MiB; 0: never)",
+    )
+    p_serve.add_argument(
+        "--send-grace",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="abort a connection ended by the send limit if it still does not read after this",
     )
     p_serve.set_defaults(func=serve)
 

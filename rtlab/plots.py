@@ -13,9 +13,12 @@ import plotly.graph_objects as go
 
 __all__ = [
     "cost_per_message",
+    "fault_recovery",
+    "idle_connections",
     "knob_curve",
     "latency_box",
     "latency_cdf",
+    "slow_consumer_p99",
     "timeline",
 ]
 
@@ -132,4 +135,73 @@ def knob_curve(
         labels={knob: f"{knob} ({unit})" if unit else knob, measure: labels.get(measure, measure)},
     )
     figure.update_layout(legend_title="technique")
+    return figure
+
+
+def fault_recovery(
+    frame: pd.DataFrame, title: str = "Recovery from cuts and a restart"
+) -> go.Figure:
+    """From `reliability.faults()`: per technique, the time from a cut to the next
+    delivery (median and worst) and from the restart to the first new delivery."""
+    frame = frame.set_index("technique").loc[_ordered(frame.reset_index())]
+    figure = go.Figure()
+    for column, name in (
+        ("recover_p50_ms", "after a cut, median"),
+        ("recover_max_ms", "after a cut, worst"),
+        ("restart_recover_ms", "after the server restart"),
+    ):
+        figure.add_bar(x=frame.index, y=frame[column], name=name)
+    figure.update_layout(
+        title=title,
+        barmode="group",
+        xaxis_title="technique",
+        yaxis_title="time to the next delivered message (ms)",
+        legend_title="recovery",
+    )
+    return figure
+
+
+def idle_connections(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """From `reliability.idle()`: connections each client needed, with and without
+    heartbeats (1 = the connection stayed up for the whole run)."""
+    timeout = frame["idle_timeout_s"].iloc[0]
+    figure = go.Figure()
+    for setting, name in (("on", "heartbeats on"), ("off", "heartbeats off")):
+        part = frame[frame["heartbeat"] == setting].set_index("technique")
+        part = part.loc[[t for t in TECHNIQUE_ORDER if t in part.index]]
+        figure.add_bar(
+            x=part.index,
+            y=part["connections"],
+            name=name,
+            text=[
+                f"{c} conn., {lost} lost"
+                for c, lost in zip(part["connections"], part["losses"], strict=True)
+            ],
+        )
+    figure.update_layout(
+        title=title or f"Behind a {timeout:g} s idle timeout: connections used",
+        barmode="group",
+        xaxis_title="technique",
+        yaxis_title="TCP connections opened (count)",
+        legend_title="server heartbeat",
+    )
+    return figure
+
+
+def slow_consumer_p99(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """From `reliability.slow_consumer()`: the fast clients' p99 latency without and
+    with a stalled client of the same technique."""
+    figure = go.Figure()
+    for stalled, name in ((False, "alone (baseline)"), (True, "beside a stalled client")):
+        part = frame[frame["stalled_client"] == stalled].set_index("technique")
+        part = part.loc[[t for t in TECHNIQUE_ORDER if t in part.index]]
+        figure.add_bar(x=part.index, y=part["fast_p99_ms"], name=name)
+    megabytes = frame["megabytes"].iloc[0]
+    figure.update_layout(
+        title=title or f"Fast clients' p99 latency while ~{megabytes:g} MB flow",
+        barmode="group",
+        xaxis_title="technique",
+        yaxis_title="p99 delivery latency (ms)",
+        legend_title="fast clients",
+    )
     return figure

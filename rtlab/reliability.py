@@ -22,16 +22,15 @@ for CI and notebooks in quick mode:
 - `slow_consumer(SlowPlan())`: fast clients of each push technique receive
   `megabytes` of messages, once alone (the baseline) and once beside one
   stalled client per technique that stops reading (its socket's receive
-  buffer is set to 16 KiB, a slow link's window, so the stall reaches the
-  server instead of filling megabytes of loopback buffers); the server runs
+  buffer is set to 16 KiB, a slow link's window); the server runs
   in its own process so its memory is its own. On Linux the server's kernel
   send buffer autotunes up to `net.ipv4.tcp_wmem`'s maximum (4 MiB) for a
   stalled connection before the server's own writes wait at all (3.4 MB
-  measured on loopback), so the stall must outlast that to reach the limit. The stalled clients are ended by the
-  send limit (see `rtlab.server.flow`) with a reason, then resume and must
-  end with every message. Reported: the fast clients' p50/p99 latency in both
-  runs and their ratio, the server's peak memory in both, and what the
-  stalled clients saw.
+  measured on loopback), so the stall must outlast that to reach the limit.
+  The stalled clients are ended by the send limit (see `rtlab.server.flow`)
+  with a reason, then resume and must end with every message. Reported: the
+  fast clients' p50/p99 latency in both runs and their ratio, the server's
+  memory growth in both, and what the stalled clients saw.
 
 `save_figures()` / `load_figures()` keep results in `data/` as gzip CSV with
 a JSON file of the plan, versions and machine, as `experiments.Result` does.
@@ -400,6 +399,9 @@ class SlowPlan:
     rate: float = 500.0
     fast: int = 2
     send_limit: int = 1024 * 1024
+    # The stalled clients read again only once all is published: a grace long
+    # enough that the end reason is still queued for them then (else: a reset).
+    send_grace: float = 120.0
     techniques: tuple[str, ...] = PUSH
 
     @classmethod
@@ -418,7 +420,7 @@ async def _slow_run(
         ProcessServer,
         plan.messages + 10,
         15.0,
-        ["--send-limit", str(plan.send_limit)],
+        ["--send-limit", str(plan.send_limit), "--send-grace", str(plan.send_grace)],
     )
     rows: list[dict[str, Any]] = []
     done = asyncio.Event()
@@ -472,6 +474,7 @@ async def _slow_run(
                 "technique": technique,
                 "stalled_client": stalled,
                 "messages": plan.messages,
+                "megabytes": plan.megabytes,
                 "fast_clients": len(logs),
                 "fast_delivered": sum(len({m.seq for m in log.messages()}) for log in logs),
                 "fast_p50_ms": _percentile(latencies, 50),
@@ -520,6 +523,7 @@ async def _resume(client: Client, items: AsyncGenerator[Any, None], last: int) -
         "slow_end_reason": client.end_reason or "",
         "slow_resumed_complete": seqs == list(range(2, last + 1)),
         "slow_duplicates": client.stats.duplicates,
+        "slow_errors": client.stats.errors,
         "slow_catch_up_s": (now_ms() - started) / 1000,
     }
 
