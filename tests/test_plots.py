@@ -81,3 +81,32 @@ def test_knob_curve_has_units(summary: pd.DataFrame) -> None:
     assert figure.layout.xaxis.title.text == "poll_interval (s)"
     assert figure.layout.yaxis.title.text == "median latency (ms)"
     assert sorted(t.name for t in figure.data) == ["poll", "sse"]
+
+
+def test_reliability_figures_from_the_recorded_runs() -> None:
+    """The three reliability figures, built from data/ as notebook 08 does."""
+    from rtlab import reliability
+
+    faults, _ = reliability.load_figures("reliability_faults")
+    figure = plots.fault_recovery(faults)
+    check_readable(figure)
+    assert [trace.name for trace in figure.data] == [
+        "after a cut, median",
+        "after a cut, worst",
+        "after the server restart",
+    ]
+    assert list(figure.data[0].x) == ["poll", "longpoll", "stream", "iframe", "sse", "ws"]
+    assert figure.layout.yaxis.title.text == "time to the next delivered message (ms)"
+
+    idle, _ = reliability.load_figures("reliability_idle")
+    figure = plots.idle_connections(idle)
+    check_readable(figure)
+    assert figure.layout.title.text == "Behind a 5 s idle timeout: connections used"
+    assert [trace.name for trace in figure.data] == ["heartbeats on", "heartbeats off"]
+    assert list(figure.data[0].y) == [1, 1, 1, 1]
+
+    slow, _ = reliability.load_figures("reliability_slow")
+    figure = plots.slow_consumer_p99(slow)
+    check_readable(figure)
+    assert figure.layout.title.text == "Fast clients' p99 latency while ~10 MB flow"
+    assert figure.layout.yaxis.title.text == "p99 delivery latency (ms)"

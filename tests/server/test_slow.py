@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import socket
@@ -115,3 +116,34 @@ async def test_stalled_stream_ends_with_its_reason_after_everything_queued(path:
     assert 0 < len(seqs) < published
     assert set(end) == {"type", "reason"} and end["type"] == "end"
     assert REASON.fullmatch(end["reason"]), end["reason"]
+
+
+async def test_an_ended_connection_that_never_reads_is_aborted_after_the_grace() -> None:
+    async with Lab(send_limit=64 * 1024, send_grace=0.3, history=100_000) as lab:
+        raw = socket.socket()
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+        raw.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(raw, ("127.0.0.1", lab.port))
+        reader, writer = await asyncio.open_connection(sock=raw)
+        writer.write(b"GET /stream/t HTTP/1.1\r\nHost: lab\r\n\r\n")
+        await reader.readuntil(b"\r\n\r\n")
+        published = 0
+        while lab.metrics()["stream"]["slow_ends"] == 0:
+            assert published < 40_000, "never ended"
+            for _ in range(100):
+                published += 1
+                await lab.apublish("t", {"i": published, "pad": "x" * 1000})
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.3 + 0.5)  # past the grace: the server aborted its side
+        assert lab.metrics()["stream"]["open"] == 0  # the handler and its buffers are gone
+        data = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := await asyncio.wait_for(reader.read(1 << 20), scaled(10)):
+                data += chunk  # what the kernel had queued still arrives
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+    # ... but not the farewell nor the terminator: the response is cut, and a
+    # client treats it as any dropped connection (it resumes from its cursor)
+    assert b'"type":"end"' not in data
+    assert not data.endswith(b"0\r\n\r\n")
