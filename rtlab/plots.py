@@ -173,6 +173,8 @@ def idle_connections(frame: pd.DataFrame, title: str | None = None) -> go.Figure
             x=part.index,
             y=part["connections"],
             name=name,
+            textposition="outside",
+            textangle=0,
             text=[
                 f"{c} conn., {lost} lost"
                 for c, lost in zip(part["connections"], part["losses"], strict=True)
