@@ -4,6 +4,7 @@ without loss; meanwhile the server's buffer for it stays bounded."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -28,7 +29,10 @@ def server_buffer(lab: Lab) -> int:
 
 
 @pytest.mark.parametrize("technique", ["stream", "iframe", "sse", "ws"])
-async def test_stalled_client_is_ended_with_a_reason_and_resumes(technique: str) -> None:
+async def test_stalled_client_is_ended_with_a_reason_and_resumes(
+    technique: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     async with (
         Lab(heartbeat=1.0, retry_ms=10, send_limit=LIMIT, history=100_000) as lab,
         CLIENTS[technique](lab.url, "slow", after=0) as client,
@@ -67,3 +71,5 @@ async def test_stalled_client_is_ended_with_a_reason_and_resumes(technique: str)
     if technique == "ws":
         assert client.end_reason.startswith("closed 1008: slow consumer")
     assert largest <= BUFFER_BOUND
+    # ended on purpose: no traceback, no error logged by the server
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
