@@ -28,7 +28,18 @@ A run has two phases on the same server, with the same message flow:
    are published for `seconds`; only those are measured: server CPU over
    exactly that window, latency per delivered message (client receive time -
    server publish `ts`, the same machine clock), and every subscriber's seqs
-   (each message once, in order, none missing).
+   (each message once, in order, none missing). Publishes go out on schedule
+   whether or not the previous one was acknowledged, so a busy server does
+   not lower the offered rate.
+
+Reading the latencies: one publish wakes every subscriber, and the server
+writes to them one after another on its single event loop, so under load a
+message's latency is mostly its subscriber's place in that fan-out (about
+half the fan-out time at the median), plus the client processes' own
+queueing (they share the machine). Subscribers connect interleaved across
+techniques (sse 0, stream 0, ws 0, longpoll 0, sse 1, ...) so that no
+technique is always served first; long-pollers re-subscribe after every
+answer, which puts them at the end of the next fan-out.
 
 Memory per connection is the server's RSS at the end of the steady state
 minus its idle RSS (after the baseline, with no subscriber connected),
@@ -40,6 +51,9 @@ subscriber), `clients` (one row per subscriber), `summary` (one row per phase
 and technique) and `samples` (server and client CPU and RSS once a second);
 `figures` holds the headline numbers. `LoadResult.save()` writes a small JSON
 file (no per-delivery rows); data/schema.md documents it.
+
+The client processes are spawned (multiprocessing), so a script that calls
+`run_load` needs the `if __name__ == "__main__":` guard.
 """
 
 from __future__ import annotations
@@ -49,6 +63,7 @@ import contextlib
 import json
 import math
 import multiprocessing
+import os
 import random
 import resource
 import string
@@ -225,7 +240,7 @@ class LoadFigures:
     out_of_order: int  # subscribers whose seqs were not exactly the published ones, in order
     reconnects: int
     errors: int
-    publish_lag_max_ms: float  # how late the publisher ran against its schedule
+    publish_ack_max_ms: float  # worst delay from a publish's scheduled time to its 201
 
 
 @dataclass
@@ -272,7 +287,8 @@ class LoadResult:
             f"({f.kb_per_connection_idle:.1f} before messages)",
             f"deliveries: {f.delivered} of {f.expected}, losses {f.losses}, "
             f"duplicates {f.duplicates}, gaps {f.gaps}, out of order {f.out_of_order}, "
-            f"reconnects {f.reconnects}, errors {f.errors}",
+            f"reconnects {f.reconnects}, errors {f.errors}; "
+            f"publishes acknowledged within {f.publish_ack_max_ms:.0f} ms of schedule",
             "",
         ]
         table = self.summary[
@@ -529,20 +545,27 @@ class _Sampler:
 async def _publish_flow(
     server: ProcessServer, topic: str, count: int, spec: LoadSpec, progress: bool
 ) -> tuple[int, float]:
-    """Publish `count` messages on a fixed schedule; returns the last seq and the worst lag (ms)."""
+    """Publish `count` messages on a fixed schedule, each at its time whether or not the
+    previous one was acknowledged (so a slow server does not slow the offered load down).
+    Returns the last seq and the worst delay from a publish's scheduled time to its 201 (ms)."""
     rng = random.Random(spec.seed)
+    payloads = [_payload(index, spec.message_bytes, rng) for index in range(count)]
     loop = asyncio.get_running_loop()
     start = loop.time()
-    last = 0
-    worst = 0.0
+    delays: list[float] = []
+
     with tqdm(total=count, desc=topic, unit="msg", disable=not progress, leave=False) as bar:
-        for index in range(count):
+
+        async def publish(index: int) -> int:
             due = start + index / spec.rate
             await asyncio.sleep(max(0.0, due - loop.time()))
-            worst = max(worst, (loop.time() - due) * 1000)
-            last = await server.apublish(topic, _payload(index, spec.message_bytes, rng))
+            seq = await server.apublish(topic, payloads[index])
+            delays.append((loop.time() - due) * 1000)
             bar.update(1)
-    return last, worst
+            return seq
+
+        seqs = await asyncio.gather(*(publish(index) for index in range(count)))
+    return max(seqs), max(delays)
 
 
 @dataclass
@@ -610,18 +633,20 @@ async def _phase(
         measure["cpu_before"] = server.cpu_seconds()
         measure["client_cpu_before"] = sum(p.cpu_seconds() for p in processes)
         measure["t0"] = time.perf_counter()
-    last, lag = await _publish_flow(server, topic, messages, spec, progress)
+    flow = asyncio.create_task(_publish_flow(server, topic, messages, spec, progress))
     if measure is not None:
         # the window is exactly `messages` publish periods: up to one period after the last
-        await asyncio.sleep(max(0.0, measure["t0"] + messages / spec.rate - time.perf_counter()))
+        await asyncio.wait({flow}, timeout=messages / spec.rate)
         measure["window"] = time.perf_counter() - measure["t0"]
         measure["cpu"] = server.cpu_seconds() - measure["cpu_before"]
         measure["client_cpu"] = (
             sum(p.cpu_seconds() for p in processes) - measure["client_cpu_before"]
         )
         measure["rss_loaded"] = server.rss_bytes()
-        measure["lag"] = lag
         sampler.sample()
+    last, ack_ms = await flow
+    if measure is not None:
+        measure["ack"] = ack_ms
     assert last == start + messages, "another publisher on the load topic"
     for process, _ in used:
         process.conn.send(("until", last, spec.drain_timeout))
@@ -705,6 +730,7 @@ async def arun_load(spec: LoadSpec, progress: bool = False) -> LoadResult:
             print(text, flush=True)
 
     fd_limit = raise_fd_limit()
+    loadavg = os.getloadavg()  # other work on the machine skews latency: keep a trace of it
     history = max(1000, spec.messages + 10, spec.baseline_messages + 10)
     processes = [_ClientProcess(i) for i in range(spec.client_processes)]
     server: ProcessServer | None = None
@@ -730,7 +756,11 @@ async def arun_load(spec: LoadSpec, progress: bool = False) -> LoadResult:
             await asyncio.sleep(1.0)  # the baseline's connections are closed by now
             rss_idle = server.rss_bytes()
             counts = spec.counts()
-            subscribers = [(t, n) for t, count in counts.items() for n in range(count)]
+            # Interleaved (sse 0, stream 0, ws 0, longpoll 0, sse 1, ...): the server wakes
+            # subscribers in the order they subscribed, so no technique is served first.
+            subscribers = [
+                (t, n) for n in range(max(counts.values())) for t in counts if n < counts[t]
+            ]
             say(
                 f"load: {len(subscribers)} subscribers ({_counts_text(counts)}), {spec.seconds:g} s"
             )
@@ -797,10 +827,10 @@ async def arun_load(spec: LoadSpec, progress: bool = False) -> LoadResult:
         out_of_order=int(load_rows["out_of_order"].sum()),
         reconnects=int(load_rows["reconnects"].sum()),
         errors=int(load_rows["errors"].sum()),
-        publish_lag_max_ms=measure["lag"],
+        publish_ack_max_ms=measure["ack"],
     )
     samples = pd.DataFrame(sampler.rows, columns=SAMPLE_COLUMNS)
-    meta = {"fd_limit": fd_limit, **environment()}
+    meta = {"fd_limit": fd_limit, "loadavg_before": loadavg, **environment()}
     return LoadResult(spec, figures, summary, deliveries, clients, samples, meta)
 
 

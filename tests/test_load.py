@@ -110,7 +110,15 @@ def test_saved_json(result: LoadResult, tmp_path: Path) -> None:
         "ws",
         "longpoll",
     ]
-    for key in ("samples", "fd_limit", "python", "packages", "machine", "git_commit"):
+    for key in (
+        "samples",
+        "fd_limit",
+        "loadavg_before",
+        "python",
+        "packages",
+        "machine",
+        "git_commit",
+    ):
         assert key in saved
     assert "load" in result.report()
 
