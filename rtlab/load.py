@@ -91,6 +91,7 @@ __all__ = [
     "DELIVERY_COLUMNS",
     "SAMPLE_COLUMNS",
     "SUMMARY_COLUMNS",
+    "TIMELINE_COLUMNS",
     "LoadFigures",
     "LoadResult",
     "LoadSpec",
@@ -137,7 +138,8 @@ SUMMARY_COLUMNS = [
     "connect_p50_ms",
     "connect_max_ms",
 ]
-SAMPLE_COLUMNS = ["t", "phase", "server_cpu_s", "server_rss_mb", "client_cpu_s"]
+TIMELINE_COLUMNS = ["from_s", "technique", "p50_ms", "p99_ms"]
+SAMPLE_COLUMNS = ["t", "phase", "server_cpu_s", "server_rss_mb", "client_cpu_s", "other_cpu_s"]
 
 
 def raise_fd_limit() -> int:
@@ -226,6 +228,7 @@ class LoadFigures:
     server_cpu_pct: float  # of one core, over the window
     client_cpu_s: float  # all client processes together
     client_cpu_pct: float
+    other_cpu_pct: float  # every other process on the machine (busy CPU minus this run's)
     rss_idle_mb: float  # server, no subscriber connected
     rss_connected_mb: float  # every subscriber connected, before the flow
     rss_loaded_mb: float  # at the end of the flow
@@ -260,8 +263,20 @@ class LoadResult:
             "figures": asdict(self.figures),
             "techniques": _records(self.summary),
             "samples": _records(self.samples),
+            "timeline": _records(self.timeline()),
             **self.meta,
         }
+
+    def timeline(self, slice_s: float = 10.0) -> pd.DataFrame:
+        """Load-phase latency per `slice_s` seconds of the flow (by publish order) and
+        technique: a steady state shows similar rows from the first slice to the last."""
+        load = self.deliveries[self.deliveries["phase"] == "load"]
+        per_slice = max(1, round(slice_s * self.spec.rate))
+        start = load["seq"].min()
+        second = ((load["seq"] - start) // per_slice * per_slice / self.spec.rate).rename("from_s")
+        latency = load.groupby([second, load["technique"]], observed=True)["latency_ms"]
+        table = pd.DataFrame({"p50_ms": latency.median(), "p99_ms": latency.quantile(0.99)})
+        return table.reset_index()[TIMELINE_COLUMNS]
 
     def save(self, path: str | Path) -> Path:
         target = Path(path)
@@ -280,7 +295,8 @@ class LoadResult:
             f"{f.connect_p50_ms:.0f} ms, p99 {f.connect_p99_ms:.0f} ms); "
             f"server reports {f.server_open} open",
             f"server CPU: {f.server_cpu_s:.1f} s in {f.window_s:.1f} s = "
-            f"{f.server_cpu_pct:.0f} % of one core (clients: {f.client_cpu_pct:.0f} %)",
+            f"{f.server_cpu_pct:.0f} % of one core (clients: {f.client_cpu_pct:.0f} %, "
+            f"other processes: {f.other_cpu_pct:.0f} %)",
             f"server RSS: idle {f.rss_idle_mb:.1f} MB, connected {f.rss_connected_mb:.1f} MB, "
             f"loaded {f.rss_loaded_mb:.1f} MB (peak {f.rss_peak_mb:.1f}) -> "
             f"{f.kb_per_connection:.1f} KB per connection "
@@ -309,6 +325,11 @@ class LoadResult:
             table.to_string(
                 index=False, float_format=lambda v: f"{v:.2f}" if v < 100 else f"{v:.0f}"
             )
+        )
+        timeline = self.timeline().pivot(index="from_s", columns="technique", values="p99_ms")
+        lines += ["", "load p99 ms per 10 s of the flow (from_s: start of the slice):"]
+        lines.append(
+            timeline[list(self.spec.counts())].to_string(float_format=lambda v: f"{v:.0f}")
         )
         return "\n".join(lines)
 
@@ -512,6 +533,20 @@ def _payload(index: int, size: int, rng: random.Random) -> dict[str, Any]:
     return {"n": index, "text": "".join(rng.choices(string.ascii_letters, k=max(0, size - bare)))}
 
 
+def _other_cpu_seconds(server: ProcessServer, clients: Sequence[_ClientProcess]) -> float:
+    """CPU time the whole machine has been busy, minus the server's, the client processes'
+    and this process's: what other work took (cumulative, so take differences)."""
+    machine = psutil.cpu_times()
+    busy = (
+        machine.user
+        + machine.system
+        + sum(getattr(machine, name, 0.0) for name in ("nice", "irq", "softirq"))
+    )
+    me = psutil.Process().cpu_times()
+    ours = server.cpu_seconds() + sum(c.cpu_seconds() for c in clients) + me.user + me.system
+    return float(busy - ours)
+
+
 class _Sampler:
     """Server CPU and RSS (and the client processes' CPU) once a second, and the peak RSS."""
 
@@ -533,6 +568,7 @@ class _Sampler:
                 "server_cpu_s": self.server.cpu_seconds(),
                 "server_rss_mb": rss / 2**20,
                 "client_cpu_s": sum(c.cpu_seconds() for c in self.clients),
+                "other_cpu_s": _other_cpu_seconds(self.server, self.clients),
             }
         )
 
@@ -632,13 +668,16 @@ async def _phase(
         measure["rss_connected"] = server.rss_bytes()
         measure["cpu_before"] = server.cpu_seconds()
         measure["client_cpu_before"] = sum(p.cpu_seconds() for p in processes)
+        measure["other_cpu_before"] = _other_cpu_seconds(server, processes)
         measure["t0"] = time.perf_counter()
     flow = asyncio.create_task(_publish_flow(server, topic, messages, spec, progress))
     if measure is not None:
         # the window is exactly `messages` publish periods: up to one period after the last
         await asyncio.wait({flow}, timeout=messages / spec.rate)
+        await asyncio.sleep(max(0.0, measure["t0"] + messages / spec.rate - time.perf_counter()))
         measure["window"] = time.perf_counter() - measure["t0"]
         measure["cpu"] = server.cpu_seconds() - measure["cpu_before"]
+        measure["other_cpu"] = _other_cpu_seconds(server, processes) - measure["other_cpu_before"]
         measure["client_cpu"] = (
             sum(p.cpu_seconds() for p in processes) - measure["client_cpu_before"]
         )
@@ -813,6 +852,7 @@ async def arun_load(spec: LoadSpec, progress: bool = False) -> LoadResult:
         server_cpu_pct=100 * measure["cpu"] / measure["window"],
         client_cpu_s=measure["client_cpu"],
         client_cpu_pct=100 * measure["client_cpu"] / measure["window"],
+        other_cpu_pct=100 * measure["other_cpu"] / measure["window"],
         rss_idle_mb=rss_idle / 2**20,
         rss_connected_mb=measure["rss_connected"] / 2**20,
         rss_loaded_mb=measure["rss_loaded"] / 2**20,

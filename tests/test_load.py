@@ -18,6 +18,7 @@ from rtlab.load import (
     DELIVERY_COLUMNS,
     SAMPLE_COLUMNS,
     SUMMARY_COLUMNS,
+    TIMELINE_COLUMNS,
     LoadFigures,
     LoadResult,
     LoadSpec,
@@ -97,6 +98,10 @@ def test_frames_have_the_documented_columns(result: LoadResult) -> None:
     assert list(result.samples.columns) == SAMPLE_COLUMNS
     assert _documented("techniques") == set(SUMMARY_COLUMNS)
     assert _documented("samples") == set(SAMPLE_COLUMNS)
+    timeline = result.timeline(slice_s=1.0)
+    assert list(timeline.columns) == TIMELINE_COLUMNS
+    assert _documented("timeline") == set(TIMELINE_COLUMNS)
+    assert sorted(timeline["from_s"].unique()) == [0.0, 1.0, 2.0]  # 25 messages at 10/s
     assert _documented("figures") == {f.name for f in fields(LoadFigures)}
 
 
