@@ -129,6 +129,7 @@ SUMMARY_COLUMNS = [
     "out_of_order",
     "reconnects",
     "errors",
+    "requests",
     "p50_ms",
     "p90_ms",
     "p99_ms",
@@ -742,6 +743,7 @@ def _summary(
         out_of_order=("in_order", lambda s: int((~s.astype(bool)).sum())),
         reconnects=("reconnects", "sum"),
         errors=("errors", "sum"),
+        requests=("requests", "sum"),
         connect_p50_ms=("connect_ms", "median"),
         connect_max_ms=("connect_ms", "max"),
     )
