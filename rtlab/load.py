@@ -38,8 +38,10 @@ message's latency is mostly its subscriber's place in that fan-out (about
 half the fan-out time at the median), plus the client processes' own
 queueing (they share the machine). Subscribers connect interleaved across
 techniques (sse 0, stream 0, ws 0, longpoll 0, sse 1, ...) so that no
-technique is always served first; long-pollers re-subscribe after every
-answer, which puts them at the end of the next fan-out.
+technique is always served first, and every client process holds an equal
+share of each technique, so none waits behind a busier process; long-pollers
+re-subscribe after every answer, which puts them at the end of the next
+fan-out (and, under load, their answers batch several messages).
 
 Memory per connection is the server's RSS at the end of the steady state
 minus its idle RSS (after the baseline, with no subscriber connected),
@@ -636,7 +638,11 @@ async def _phase(
     """Connect `subscribers` (spread over `processes`), publish `messages`, gather records."""
     topic = f"{spec.topic}-{name}"
     start = await server.apublish(topic, "start")
-    shares = [subscribers[i :: len(processes)] for i in range(len(processes))]
+    # Each process gets an equal share of every technique (subscriber n of a technique goes
+    # to process n mod P), so no technique shares a process with all the long-pollers.
+    shares: list[list[tuple[str, int]]] = [[] for _ in processes]
+    for technique, number in subscribers:
+        shares[number % len(processes)].append((technique, number))
     used = [(p, share) for p, share in zip(processes, shares, strict=True) if share]
     sampler.phase = "connect"
     ramp = time.perf_counter()
