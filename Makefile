@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/measure.py
 	$(BIN)/python bench/reliability.py
+	$(BIN)/python bench/load.py --out results/load.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

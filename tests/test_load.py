@@ -1,0 +1,143 @@
+"""The load runner scaled down: 30 push subscribers and 10 long-pollers, 2.5 s of messages.
+
+Asserts exact deliveries (every subscriber got every message once, in order),
+the frames' columns against data/schema.md, and the saved JSON; no timings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from rtlab.load import (
+    CLIENT_COLUMNS,
+    DELIVERY_COLUMNS,
+    SAMPLE_COLUMNS,
+    SUMMARY_COLUMNS,
+    TIMELINE_COLUMNS,
+    LoadFigures,
+    LoadResult,
+    LoadSpec,
+    raise_fd_limit,
+    run_load,
+)
+
+SPEC = LoadSpec(push=30, longpoll=10, seconds=2.5, rate=10, baseline_seconds=1, settle=0.2)
+SCHEMA = Path(__file__).resolve().parent.parent / "data" / "schema.md"
+
+
+@pytest.fixture(scope="module")
+def result() -> LoadResult:
+    return run_load(SPEC)
+
+
+def test_every_subscriber_gets_every_message_once_in_order(result: LoadResult) -> None:
+    load = result.deliveries[result.deliveries["phase"] == "load"]
+    per_client = load.groupby(["technique", "client"], observed=True)["seq"].apply(list)
+    assert len(per_client) == 40
+    first = min(load["seq"])
+    published = list(range(first, first + SPEC.messages))
+    assert SPEC.messages == 25
+    for seqs in per_client:
+        assert seqs == published
+
+
+def test_counts_and_no_losses(result: LoadResult) -> None:
+    rows = result.summary.set_index(["phase", "technique"])
+    clients = rows["clients"].to_dict()
+    assert clients == {
+        ("baseline", "sse"): 1,
+        ("baseline", "stream"): 1,
+        ("baseline", "ws"): 1,
+        ("baseline", "longpoll"): 1,
+        ("load", "sse"): 10,
+        ("load", "stream"): 10,
+        ("load", "ws"): 10,
+        ("load", "longpoll"): 10,
+    }
+    assert (rows["delivered"] == rows["expected"]).all()
+    assert rows.loc["load", "delivered"].tolist() == [250] * 4
+    assert rows.loc["baseline", "delivered"].tolist() == [10] * 4
+    for column in ("losses", "duplicates", "gaps", "out_of_order"):
+        assert (rows[column] == 0).all(), column
+    assert (rows.loc["baseline", "p50_ratio"] == 1.0).all()
+    assert result.clients["in_order"].all()
+
+    figures = result.figures
+    assert figures.subscribers == figures.server_open == 40
+    assert (figures.expected, figures.delivered, figures.losses) == (1000, 1000, 0)
+    assert figures.duplicates == figures.gaps == figures.out_of_order == 0
+    assert figures.envelope_bytes > SPEC.message_bytes
+    assert figures.server_cpu_s > 0
+    assert 0 < figures.rss_idle_mb <= figures.rss_peak_mb
+    assert 0.25 < figures.window_s < 25  # an order of magnitude either way of 2.5 s
+    assert (result.deliveries["latency_ms"] >= 0).all()
+
+
+def _documented(section: str) -> set[str]:
+    """Column names in the first cells of the tables under `### section` in data/schema.md."""
+    text = SCHEMA.read_text().split("## load.json", 1)[1]
+    body = re.split(r"^### ", text, flags=re.M)
+    table = next(part for part in body if part.startswith(section))
+    names: set[str] = set()
+    for line in table.splitlines():
+        cells = line.split("|")
+        if len(cells) > 2 and cells[1].strip() not in ("field", "column", "---"):
+            names.update(name.strip() for name in cells[1].split(","))
+    return names
+
+
+def test_frames_have_the_documented_columns(result: LoadResult) -> None:
+    assert list(result.deliveries.columns) == DELIVERY_COLUMNS
+    assert list(result.clients.columns) == CLIENT_COLUMNS
+    assert list(result.summary.columns) == SUMMARY_COLUMNS
+    assert list(result.samples.columns) == SAMPLE_COLUMNS
+    assert _documented("techniques") == set(SUMMARY_COLUMNS)
+    assert _documented("samples") == set(SAMPLE_COLUMNS)
+    timeline = result.timeline(slice_s=1.0)
+    assert list(timeline.columns) == TIMELINE_COLUMNS
+    assert _documented("timeline") == set(TIMELINE_COLUMNS)
+    assert sorted(timeline["from_s"].unique()) == [0.0, 1.0, 2.0]  # 25 messages at 10/s
+    assert _documented("figures") == {f.name for f in fields(LoadFigures)}
+
+
+def test_saved_json(result: LoadResult, tmp_path: Path) -> None:
+    saved = json.loads(result.save(tmp_path / "load.json").read_text())
+    assert saved["parameters"]["push"] == 30
+    assert saved["figures"]["losses"] == 0
+    assert [row["technique"] for row in saved["techniques"]][:4] == [
+        "sse",
+        "stream",
+        "ws",
+        "longpoll",
+    ]
+    for key in (
+        "samples",
+        "fd_limit",
+        "loadavg_before",
+        "python",
+        "packages",
+        "machine",
+        "git_commit",
+    ):
+        assert key in saved
+    assert "load" in result.report()
+
+
+def test_spec_splits_push_subscribers_evenly() -> None:
+    assert LoadSpec().counts() == {"sse": 667, "stream": 667, "ws": 666, "longpoll": 500}
+    assert LoadSpec(push=0, longpoll=3).counts() == {"longpoll": 3}
+    for bad in ({"push": 0, "longpoll": 0}, {"rate": 0}, {"push_techniques": ("poll",)}):
+        with pytest.raises(ValueError):
+            LoadSpec(**bad)  # type: ignore[arg-type]
+
+
+def test_fd_limit_is_raised_to_the_hard_limit() -> None:
+    import resource
+
+    soft = raise_fd_limit()
+    assert soft == resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= 1024
