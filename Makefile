@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 LABSTAMP := $(VENV)/.installed-lab
 
-.PHONY: run test lint typecheck pytest notebooks report serve lab bench clean
+.PHONY: run test lint typecheck chromium pytest notebooks report serve lab bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("rtlab needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -24,7 +24,19 @@ run: $(STAMP)
 	$(BIN)/rtlab run
 
 ## every test: lint, format, types, the test suite, then every notebook (quick mode)
-test: lint typecheck pytest notebooks
+test: lint typecheck chromium pytest notebooks
+
+# The browser tests drive the system Chromium (Debian package `chromium`) through
+# Playwright. When it is missing and this is root on Debian, install it; otherwise
+# the browser tests skip, saying which package they need.
+chromium:
+	@if [ -n "$$RTLAB_CHROMIUM" ] || command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Chromium for the browser tests: apt-get install chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "no Chromium and no way to install it here: the browser tests will skip (Debian package 'chromium')"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check rtlab tests bench
