@@ -19,7 +19,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 
-from aiohttp import WSCloseCode, web
+from aiohttp import web
 
 from rtlab.hub import Hub
 from rtlab.server.common import HUB, METRICS, SETTINGS, STREAMS, Metrics, Settings, json_error
@@ -82,11 +82,10 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def _close_streams(app: web.Application) -> None:
+    # Every streaming loop and WebSocket sender waits on the hub: closing it
+    # wakes them all, so each handler ends its own response (WebSockets with the
+    # closing handshake, see rtlab.server.ws) while aiohttp waits for handlers.
     app[HUB].close()
-    streams: weakref.WeakSet[web.StreamResponse] = app[STREAMS]
-    for response in list(streams):
-        if isinstance(response, web.WebSocketResponse) and not response.closed:
-            await response.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
 async def send_limit_watchdog(app: web.Application) -> AsyncIterator[None]:

@@ -73,15 +73,15 @@ def _host_with_port(request: web.Request) -> str:
 
 async def _send_loop(
     ws: web.WebSocketResponse, sub: Subscription, request: web.Request, flow: Flow
-) -> None:
+) -> bool:
+    """Follow the topic; True when it ends because the server shuts down."""
     metrics = request.app[METRICS]
     heartbeat = request.app[SETTINGS].heartbeat
     with sub:
         while not ws.closed:
             batch = await sub.next_batch(timeout=heartbeat)
-            if batch is None:  # server shutting down
-                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
-                return
+            if batch is None:  # server shutting down: the handler closes with 1001
+                return True
             batch, cut = request.app[SETTINGS].cut(batch)
             for item in batch:
                 frame = item.json
@@ -90,8 +90,11 @@ async def _send_loop(
                 metrics.sent("ws", frame, isinstance(item, Message))
             if cut and request.transport is not None:
                 request.transport.close()  # a cut connection, not a closing handshake
-                return
+                return False
+    return False
 
+
+CLOSE_TIMEOUT = 3.0
 
 UPSTREAM_AUTH_ERROR = "publishing needs Authorization: Bearer <token> on the WebSocket handshake"
 
@@ -123,6 +126,8 @@ async def ws(request: web.Request) -> web.StreamResponse:
         # aiohttp checks for a full socket only every writer_limit bytes of frames;
         # 16 KiB keeps a stalled client's buffer near asyncio's 64 KiB mark.
         writer_limit=16 * 1024,
+        # how long a server-initiated close waits for the client's Close reply
+        timeout=CLOSE_TIMEOUT,
     )
     socket.headers.update(cursor_header(sub))
     await socket.prepare(request)
@@ -136,7 +141,8 @@ async def ws(request: web.Request) -> web.StreamResponse:
     )
     app[FLOWS].add(flow)
     sender = asyncio.create_task(_send_loop(socket, sub, request, flow))
-    try:
+
+    async def read_frames() -> None:
         async for frame in socket:
             if frame.type == WSMsgType.BINARY:
                 await socket.close(
@@ -164,14 +170,32 @@ async def ws(request: web.Request) -> web.StreamResponse:
             published.requests += 1
             published.messages += 1
             published.bytes += len(frame.data.encode())
+
+    reading = asyncio.create_task(read_frames())
+    try:
+        await asyncio.wait({reading, sender}, return_when=asyncio.FIRST_COMPLETED)
+        shutting_down = sender.done() and not sender.cancelled() and sender.exception() is None
+        if shutting_down and sender.result() and not reading.done():
+            # Close from this task, with nobody else reading: aiohttp's close() then
+            # waits for the client's Close reply (the closing handshake, RFC 6455
+            # section 7.1.1) instead of dropping the TCP connection after its own.
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
+            await socket.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        else:
+            with contextlib.suppress(ConnectionResetError, ConnectionError):
+                await reading
     except (ConnectionResetError, ConnectionError):
         pass
     finally:
         counters.open -= 1
         app[FLOWS].discard(flow)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-            await sender
+        for task in (reading, sender):
+            task.cancel()
+        for task in (reading, sender):
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await task
         if not socket.closed:
             await socket.close()
     return socket

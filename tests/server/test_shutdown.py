@@ -104,15 +104,6 @@ async def test_shutdown_while_idle_streams_wait_on_a_fresh_topic(
     assert errors(caplog) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: at shutdown the server closes the TCP connection right after its 1001 Close "
-        "frame, without waiting for the client's Close reply (aiohttp's close() called from "
-        "another task than the reader does that); a client that answers 0.1 s later fails "
-        "to reply and aiohttp's client reports close_code 1006, not 1001"
-    ),
-)
 async def test_shutdown_completes_the_websocket_closing_handshake(
     running: tuple[str, Stop],
 ) -> None:
