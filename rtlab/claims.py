@@ -524,7 +524,22 @@ async def _measure_sse_reconnect(quick: bool) -> Measurement:
             figures["server_retry_ms"] = float(sse.server_retry_ms or math.nan)
     figures["published"] = float(published)
     figures["cut_at_s"] = cut_at
+    figures |= await _browser_reconnect_figures()
     return figures, _reconnect_figure(by_name, start_ms, cut_ms)
+
+
+async def _browser_reconnect_figures() -> Figures:
+    """What a page's own `EventSource` and a plain `WebSocket` do when the server
+    drops them, in headless Chromium (`rtlab.browser_checks`); nothing when no
+    Chromium is installed, and the claim then says it needs browser evidence."""
+    from rtlab import browser, browser_checks
+
+    try:
+        async with browser.launch() as chromium:
+            result = await browser_checks.eventsource_reconnect(chromium)
+    except browser.BrowserUnavailable:
+        return {}
+    return browser_checks.claim_figures(result)
 
 
 def _reconnect_figure(
