@@ -22,6 +22,7 @@ from aiohttp import WSCloseCode, web
 from rtlab.hub import Hub
 from rtlab.server.common import HUB, METRICS, SETTINGS, STREAMS, Metrics, Settings, json_error
 from rtlab.server.iframe import iframe
+from rtlab.server.limits import HTTP_PARSER_LIMITS
 from rtlab.server.longpoll import longpoll
 from rtlab.server.poll import poll
 from rtlab.server.publish import publish
@@ -87,7 +88,11 @@ async def _close_streams(app: web.Application) -> None:
 
 def make_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings()
-    app = web.Application(middlewares=[json_errors], client_max_size=settings.max_message)
+    app = web.Application(
+        middlewares=[json_errors],
+        client_max_size=settings.max_message,
+        handler_args=HTTP_PARSER_LIMITS,
+    )
     app[SETTINGS] = settings
     app[HUB] = Hub(history=settings.history)
     app[METRICS] = Metrics()
