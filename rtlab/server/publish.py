@@ -18,7 +18,9 @@ async def publish(request: web.Request) -> web.Response:
         # RFC 9110 section 11.1: the scheme name is case-insensitive.
         scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
         supplied = credentials.strip() if scheme.lower() == "bearer" else ""
-        if not hmac.compare_digest(supplied.encode(), settings.token.encode()):
+        # Header bytes that are not UTF-8 arrive as surrogate escapes: encode them back.
+        supplied_bytes = supplied.encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(supplied_bytes, settings.token.encode()):
             return json_error(
                 401,
                 "publishing needs Authorization: Bearer <token>",
