@@ -37,6 +37,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _connection_limit(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0 or 'none', got {text!r}")
+    return int(text)
+
+
 def serve(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         print(
@@ -49,6 +57,7 @@ def serve(args: argparse.Namespace) -> int:
         heartbeat=args.heartbeat,
         token=args.token,
         allowed_origins=frozenset(args.allow_origin or ()),
+        max_connections=args.max_connections,
     )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -108,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_serve.add_argument("--token", help="require 'Authorization: Bearer TOKEN' to publish")
     p_serve.add_argument(
         "--allow-origin", action="append", help="an extra WebSocket origin to allow (repeatable)"
+    )
+    p_serve.add_argument(
+        "--max-connections",
+        type=_connection_limit,
+        default=Settings.max_connections,
+        metavar="N",
+        help="open streams, sockets and held long polls before new ones get 503"
+        f" (default {Settings.max_connections}; 'none': no limit)",
     )
     p_serve.set_defaults(func=serve)
 

@@ -22,7 +22,7 @@ from aiohttp import WSCloseCode, web
 from rtlab.hub import Hub
 from rtlab.server.common import HUB, METRICS, SETTINGS, STREAMS, Metrics, Settings, json_error
 from rtlab.server.iframe import iframe
-from rtlab.server.limits import HTTP_PARSER_LIMITS
+from rtlab.server.limits import CONNECTIONS, HTTP_PARSER_LIMITS, ConnectionGate, connection_limit
 from rtlab.server.longpoll import longpoll
 from rtlab.server.poll import poll
 from rtlab.server.publish import publish
@@ -89,11 +89,12 @@ async def _close_streams(app: web.Application) -> None:
 def make_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings()
     app = web.Application(
-        middlewares=[json_errors],
+        middlewares=[json_errors, connection_limit],
         client_max_size=settings.max_message,
         handler_args=HTTP_PARSER_LIMITS,
     )
     app[SETTINGS] = settings
+    app[CONNECTIONS] = ConnectionGate(settings.max_connections)
     app[HUB] = Hub(history=settings.history)
     app[METRICS] = Metrics()
     app[STREAMS] = weakref.WeakSet()
