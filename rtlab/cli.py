@@ -45,6 +45,14 @@ def _origin(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _connection_limit(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0 or 'none', got {text!r}")
+    return int(text)
+
+
 def serve(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         print(
@@ -60,6 +68,7 @@ def serve(args: argparse.Namespace) -> int:
         cors_origins=frozenset(args.cors_origin or ()),
         send_limit=args.send_limit or None,
         send_grace=args.send_grace,
+        max_connections=args.max_connections,
     )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -140,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=10.0,
         metavar="SECONDS",
         help="abort a connection ended by the send limit if it still does not read after this",
+    )
+    p_serve.add_argument(
+        "--max-connections",
+        type=_connection_limit,
+        default=Settings.max_connections,
+        metavar="N",
+        help="open streams, sockets and held long polls before new ones get 503"
+        f" (default {Settings.max_connections}; 'none': no limit)",
     )
     p_serve.set_defaults(func=serve)
 

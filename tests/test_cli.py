@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -161,3 +162,41 @@ def test_serve_refuses_a_cors_origin_a_browser_never_sends(
 def test_parser_requires_a_command() -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args([])
+
+
+def test_serve_max_connections_is_passed_on() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rtlab", "serve", "--port", "0", "--max-connections", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[3]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{url}/sse/cli", timeout=scaled(5))
+        with refused.value as answer:
+            assert answer.code == 503
+            assert answer.headers["Retry-After"] == "3"
+            assert json.load(answer) == {
+                "error": "too many open connections (the limit is 0); try again later"
+            }
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=scaled(15))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(("given", "limit"), [([], 10_000), (["7"], 7), (["none"], None)])
+def test_max_connections_option(given: list[str], limit: int | None) -> None:
+    option = ["--max-connections", *given] if given else []
+    assert build_parser().parse_args(["serve", *option]).max_connections == limit
+
+
+@pytest.mark.parametrize("value", ["-1", "x", "²", "1.5"])
+def test_max_connections_option_refuses_junk(value: str) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--max-connections", value])

@@ -26,6 +26,7 @@ from rtlab.server.common import HUB, METRICS, SETTINGS, STREAMS, Metrics, Settin
 from rtlab.server.cors import setup_cors
 from rtlab.server.flow import FLOWS, SEND_CHECK, Flow
 from rtlab.server.iframe import iframe
+from rtlab.server.limits import CONNECTIONS, HTTP_PARSER_LIMITS, ConnectionGate, connection_limit
 from rtlab.server.longpoll import longpoll
 from rtlab.server.poll import poll
 from rtlab.server.publish import publish
@@ -116,8 +117,13 @@ def make_app(settings: Settings | None = None, *, epoch: str | None = None) -> w
     """The rtlab server. `epoch` names this server run (random when None; see
     `rtlab.hub`): fix it only for tests and reproducible captures."""
     settings = settings or Settings()
-    app = web.Application(middlewares=[json_errors], client_max_size=settings.max_message)
+    app = web.Application(
+        middlewares=[json_errors, connection_limit],
+        client_max_size=settings.max_message,
+        handler_args=HTTP_PARSER_LIMITS,
+    )
     app[SETTINGS] = settings
+    app[CONNECTIONS] = ConnectionGate(settings.max_connections)
     app[HUB] = Hub(history=settings.history, epoch=epoch)
     app[METRICS] = Metrics()
     app[STREAMS] = weakref.WeakSet()

@@ -76,11 +76,16 @@ class Settings:
     # `send_grace` seconds.
     send_limit: int | None = 1024 * 1024
     send_grace: float = 10.0
+    # Concurrent long-lived connections (stream, iframe, sse, ws, held longpoll);
+    # past it a new one is a 503 with Retry-After (`rtlab.server.limits`). None: no limit.
+    max_connections: int | None = 10_000
 
     def __post_init__(self) -> None:
         interval = self.longpoll_check_interval
         if interval is not None and not interval > 0:  # also rejects nan
             raise ValueError("longpoll_check_interval must be a number of seconds > 0, or None")
+        if self.max_connections is not None and self.max_connections < 0:
+            raise ValueError("max_connections must be a number of connections >= 0, or None")
 
     def cut(self, items: list[Item]) -> tuple[list[Item], bool]:
         """With `drop_every`: the items to send before cutting, and whether to cut."""

@@ -18,7 +18,8 @@ def may_publish(request: web.Request) -> bool:
     # RFC 9110 section 11.1: the scheme name is case-insensitive.
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     supplied = credentials.strip() if scheme.lower() == "bearer" else ""
-    return hmac.compare_digest(supplied.encode(), token.encode())
+    # Header bytes that are not UTF-8 arrive as surrogate escapes: encode them back.
+    return hmac.compare_digest(supplied.encode("utf-8", "surrogateescape"), token.encode())
 
 
 async def publish(request: web.Request) -> web.Response:

@@ -49,6 +49,7 @@ from rtlab.server.common import (
 )
 from rtlab.server.flow import FLOWS, WS_POLICY_VIOLATION, Flow, ws_close_frame
 from rtlab.server.publish import may_publish
+from rtlab.wire.envelope import WireError, parse_json
 
 
 def origin_allowed(request: web.Request) -> bool:
@@ -58,12 +59,15 @@ def origin_allowed(request: web.Request) -> bool:
     allowed = request.app[SETTINGS].allowed_origins
     if "*" in allowed or origin in allowed:
         return True
-    parsed = URL(origin)
-    return (
-        parsed.is_absolute()
-        and parsed.host is not None
-        and (f"{parsed.host}:{parsed.explicit_port or parsed.port}" == _host_with_port(request))
-    )
+    try:
+        parsed = URL(origin)
+        return (
+            parsed.is_absolute()
+            and parsed.host is not None
+            and (f"{parsed.host}:{parsed.explicit_port or parsed.port}" == _host_with_port(request))
+        )
+    except ValueError:  # an Origin or Host that yarl cannot parse (bad port, "[") is no match
+        return False
 
 
 def _host_with_port(request: web.Request) -> str:
@@ -152,9 +156,10 @@ async def ws(request: web.Request) -> web.StreamResponse:
             if frame.type != WSMsgType.TEXT:
                 continue
             try:
-                request_obj = json.loads(frame.data)
-            except json.JSONDecodeError as exc:
-                await _error(socket, f"frame is not valid JSON: {exc}")
+                request_obj = parse_json(frame.data)
+            except WireError as exc:
+                detail = str(exc).removeprefix("invalid JSON: ")
+                await _error(socket, f"frame is not valid JSON: {detail}")
                 continue
             if not isinstance(request_obj, dict) or request_obj.get("type") != "publish":
                 await _error(socket, 'expected {"type": "publish", "data": <JSON value>}')
