@@ -10,7 +10,9 @@ publishes on a fixed schedule, and returns a `Result`:
   topic, seq, publish ts, receive time, latency in ms, envelope bytes);
 - `runs`: one row per run (requests, empty responses, wire bytes up and down
   as counted by the relay, messages expected/delivered, duplicates, losses,
-  gaps, server CPU seconds, peak RSS, reconnects).
+  gaps, server CPU seconds, peak RSS, reconnects, and `client_kind`:
+  "python" here, "browser" for `rtlab.browser.arun_browser`, whose results
+  have the same frames and add to these with `+`).
 
 Latency is the client's receive time minus the server's publish time (both
 this machine's clock), so it contains the downstream network delay and the
@@ -136,9 +138,18 @@ class Result:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __add__(self, other: Result) -> Result:
+        """Both results in one; `other`'s runs are renumbered after ours when they clash
+        (two results of `run()` both start at run 0)."""
+        deliveries, runs = other.deliveries, other.runs
+        numbered = "run" in self.runs and "run" in runs
+        if numbered and set(self.runs["run"]) & set(runs["run"]):
+            shift = int(self.runs["run"].max()) + 1 - int(runs["run"].min())
+            runs = runs.assign(run=runs["run"] + shift)
+            if "run" in deliveries:
+                deliveries = deliveries.assign(run=deliveries["run"] + shift)
         return Result(
-            pd.concat([self.deliveries, other.deliveries], ignore_index=True),
-            pd.concat([self.runs, other.runs], ignore_index=True),
+            pd.concat([self.deliveries, deliveries], ignore_index=True),
+            pd.concat([self.runs, runs], ignore_index=True),
             {"scenarios": self.meta.get("scenarios", []) + other.meta.get("scenarios", [])}
             | {k: v for k, v in other.meta.items() if k != "scenarios"},
         )
@@ -151,6 +162,7 @@ class Result:
             [
                 "scenario",
                 "technique",
+                *[k for k in ["client_kind"] if k in self.runs],
                 "network",
                 "clients",
                 "delivered",
@@ -189,6 +201,8 @@ def load(name: str, directory: str | Path = DATA_DIR) -> Result:
     runs = pd.read_csv(folder / f"{name}.runs.csv")
     if "last_error" in runs:  # CSV cannot tell "" from missing
         runs["last_error"] = runs["last_error"].astype(object).fillna("").astype(str)
+    if "client_kind" not in runs:  # recorded before browser clients were measured
+        runs["client_kind"] = "python"
     return Result(
         pd.read_csv(folder / f"{name}.deliveries.csv.gz"), runs, json.loads(meta_path.read_text())
     )
@@ -367,6 +381,7 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
         "peak_rss_mb": peak_rss / 2**20,
         "server": scenario.server,
         "completed": not pending,
+        "client_kind": "python",  # rtlab.browser's runs say "browser"
     }
     return Result(deliveries, pd.DataFrame([run_row]), {"scenarios": [asdict(scenario)]})
 

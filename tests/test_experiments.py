@@ -91,6 +91,29 @@ def test_save_and_load_round_trip(small: Result, tmp_path: Path) -> None:
     assert loaded.meta == meta
 
 
+def test_results_add_up_with_clashing_runs_renumbered(small: Result) -> None:
+    both = small + small
+    assert list(both.runs["run"]) == [0, 1, 2, 3, 4, 5]
+    assert both.deliveries.groupby("run").size().to_dict() == {
+        0: 20,
+        1: 20,
+        2: 10,
+        3: 20,
+        4: 20,
+        5: 10,
+    }
+    assert list(both.summary()["technique"]) == ["sse", "poll", "ws"] * 2
+    assert list(small.runs["run"]) == [0, 1, 2]  # the operands are left as they were
+
+
+def test_runs_say_which_kind_of_client_measured_them(small: Result) -> None:
+    assert list(small.runs["client_kind"]) == ["python"] * 3
+    assert list(small.summary()["client_kind"]) == ["python"] * 3
+    # recorded before the column existed: those runs were Python clients
+    recorded = load("standard")
+    assert set(recorded.runs["client_kind"]) == {"python"}
+
+
 def test_load_missing_result_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no recorded result 'nope'"):
         load("nope", tmp_path)

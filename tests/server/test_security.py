@@ -147,14 +147,20 @@ def test_demo_js_checks_url_parameters_before_use() -> None:
     script = static_text("demo.js")
     assert sorted(re.findall(r"params\.get\('([a-z]+)'\)", script)) == [
         "autoconnect",
+        "heartbeat",
         "interval",
+        "metrics",
         "topic",
     ]
-    # ?topic= only fills the input when it is a valid topic; ?interval= is a number;
-    # ?autoconnect= only names known techniques.
+    # ?topic= only fills the input when it is a valid topic; ?interval= and
+    # ?heartbeat= are numbers; ?autoconnect= only names known techniques;
+    # ?metrics= is only compared with '0'.
     assert "if (fromUrl !== null && isValidTopic(fromUrl)) topicInput.value = fromUrl;" in script
     assert "const fromUrl = Number(params.get('interval'));" in script
     assert "auto.split(',').filter((t) => TECHNIQUES.includes(t))" in script
+    assert "for (const value of [this.options.heartbeat, params.get('heartbeat')]) {" in script
+    assert "Number.isFinite(seconds) && seconds > 0" in script
+    assert "if (params.get('metrics') !== '0') refreshMetrics();" in script
     # Topics go into URLs encoded, never raw.
     assert "`/${prefix}/${encodeURIComponent(this.topic)}`" in script
 

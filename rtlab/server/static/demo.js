@@ -1,15 +1,43 @@
 // rtlab demo page: one client per push technique, in plain ES2020.
 //
-// Every client keeps a cursor (the last seq it has seen, or skipped through a
-// gap notice) and resumes from it after any drop, so each panel can tell
-// duplicates, holes and gaps apart. Nothing from the server or the user is ever
-// parsed as HTML: log lines and tables are built with createElement/textContent.
+// Every client keeps a cursor: the last seq it has seen (or skipped through a
+// gap notice), qualified by the server run's epoch once it knows it
+// (`EPOCH:N`), and resumes from it after any drop, so each panel can tell
+// duplicates, holes, gaps and server restarts apart. How each client learns
+// the epoch: poll, long poll and stream read `X-Rtlab-Epoch` from their fetch
+// responses; iframe, SSE and WebSocket cannot read response headers, so before
+// their first connection they make one short poll without a cursor, which
+// names the epoch and the topic's last seq (their start when they have no
+// cursor yet). After that SSE's own `Last-Event-ID` carries `EPOCH:SEQ` ids.
 //
-// Test hooks: window.rtlab = {connect, disconnect, connectAll, disconnectAll,
-// publish, clear, records, stats, techniques, metrics}. Query parameters:
-// ?autoconnect=1 connects all six clients on load, ?topic=NAME sets the topic,
-// ?interval=MS sets the short-poll interval.
+// - A `restart` envelope (the server restarted: a new epoch, seqs from 1 again)
+//   is counted and logged, and the cursor starts again at 0 in the new run.
+// - An `end` envelope (stream, iframe), SSE `event: end` or WebSocket Close
+//   1008 (the server ended the connection, e.g. its send limit) is counted and
+//   its reason logged; the client reconnects with its cursor.
+// - A connection that delivered something and then ended or dropped is reopened
+//   after 100 ms; an attempt that got nothing backs off exponentially (250 ms
+//   doubling up to 10 s, with jitter). EventSource reconnects by itself, after
+//   the server's `retry:`. Stream and iframe take three missed heartbeats for a
+//   dead connection, and after a failed attempt that moved nothing they catch
+//   up with one short poll first (see catchUpIfStalled).
+// - Every message's receive time is `performance.timeOrigin + performance.now()`
+//   taken as its bytes arrive, comparable with the server's `ts`.
+//
+// Nothing from the server or the user is ever parsed as HTML: log lines and
+// tables are built with createElement/textContent.
+//
+// Test hooks: window.rtlab = {techniques, records, stats, logs, connect,
+// disconnect, connectAll, disconnectAll, spawn, publish, send, clear, metrics}.
+// records[key] holds {epoch, seq, ts, received, latency, bytes} per delivered
+// message, stats[key] the counters, logs[key] the client's notes; key is a
+// technique name for the page's six panel clients, or what spawn(technique,
+// {topic, after, interval, timeout}) returned for an extra client without a
+// panel. Query parameters: ?autoconnect=1 connects all six clients on load
+// (?autoconnect=sse,ws the ones named), ?topic=NAME sets the topic,
+// ?interval=MS the short-poll interval, ?metrics=0 turns off the metrics poll.
 'use strict';
+
 
 (() => {
   const TECHNIQUES = ['poll', 'longpoll', 'stream', 'iframe', 'sse', 'ws'];
@@ -53,18 +81,27 @@
     },
   };
 
-  const LOG_MAX = 50;
-  const RETRY_MS = 1000;
+  const LOG_MAX = 50; // lines kept in a panel's log
+  const NOTES_MAX = 200; // notes kept per client in window.rtlab.logs
+  const RETRY_QUICK_MS = 100; // reopen after a connection that delivered something ended
+  const RETRY_BASE_MS = 250; // back-off after an attempt that got nothing, doubling...
+  const RETRY_MAX_MS = 10000; // ...up to this
   const LONGPOLL_TIMEOUT_S = 25;
+  const HEARTBEAT_S = 15; // the server's heartbeat interval unless told (?heartbeat=S)
+  const SILENT_HEARTBEATS = 3; // a stream or iframe this many heartbeats silent is dead
   const DEFAULT_INTERVAL_MS = 1000;
   const TOPIC_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+  const EPOCH_RE = /^[0-9A-Za-z_-]{1,32}$/;
   const IFRAME_CALLBACK = 'rtlabIframe';
   const PREVIEW_MAX = 160;
 
   const records = {};
   const stats = {};
+  const logs = {};
   const clients = {};
   const params = new URLSearchParams(location.search);
+  const utf8 = new TextEncoder();
+  let spawned = 0;
 
   // ---- small helpers ------------------------------------------------------
 
@@ -154,40 +191,76 @@
     }
   }
 
-  // ---- the client base: cursor, duplicate/hole/gap accounting, the panel --
+
+  /** A starting cursor given by a caller: null, or a non-negative safe integer. */
+  function checkAfter(after) {
+    if (after === undefined || after === null) return null;
+    if (!Number.isSafeInteger(after) || after < 0) {
+      throw new Error(`after must be a non-negative integer, got ${preview(after)}`);
+    }
+    return after;
+  }
+
+  function fmtDelay(ms) {
+    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+  }
+
+  // ---- the client base: cursor, epoch, duplicate/hole/gap/restart accounting --
 
   class Client {
-    constructor(technique) {
+    /**
+     * One client of `technique`. The page's six panel clients read their topic
+     * from the topic box and show a panel; a headless client (rtlab.spawn) is
+     * given `options.topic` and has no panel. `options.after` is the cursor to
+     * start from (null: live messages only), `options.key` the name of its
+     * records, stats and logs.
+     */
+    constructor(technique, options = {}) {
       this.technique = technique;
+      this.options = options;
+      this.key = options.key || technique;
+      this.headless = Boolean(options.headless);
       this.active = false; // the user wants this client connected
       this.gen = 0; // bumped on every (re)connect attempt and on disconnect
       this.topic = null;
+      this.startAfter = checkAfter(options.after); // the cursor of the first connect
       this._cursor = null; // resume point: last seq seen or skipped, or a server cursor
+      this._epoch = null; // the server run the cursor belongs to, once known
       this.retryTimer = null;
+      this.failures = 0; // attempts in a row that received nothing
+      this.gotData = false; // the current attempt received an envelope
+      this.lastHeard = 0; // performance.now() of the last envelope
+      this.watchTimer = null;
       this.opens = 0; // successful opens since Connect (for reconnect counting)
-      this.records = records[technique] = [];
-      this.stats = stats[technique] = {
+      this.records = records[this.key] = [];
+      this.notes = logs[this.key] = [];
+      this.stats = stats[this.key] = {
         state: 'idle',
         topic: null,
         messages: 0,
         requests: 0,
+        emptyResponses: 0,
         reconnects: 0,
         lastSeq: null,
         lastLatency: null,
         cursor: null,
+        epoch: null,
         duplicates: 0,
         holes: 0,
         gaps: 0,
         lost: 0,
         heartbeats: 0,
         errors: 0,
-        resets: 0,
+        lastError: null,
+        restarts: 0,
+        ends: 0,
+        endReason: null,
       };
       this.tone = '';
       this.stick = true; // keep the log scrolled to the newest line
       this.autoScrollTop = -1;
       this.scrollQueued = false;
-      this.ui = this.buildPanel();
+      this.ui = this.headless ? null : this.buildPanel();
       this.render();
     }
 
@@ -200,6 +273,40 @@
       this.stats.cursor = value;
     }
 
+    get epoch() {
+      return this._epoch;
+    }
+
+    set epoch(value) {
+      this._epoch = value;
+      this.stats.epoch = value;
+    }
+
+    /** The cursor as the server takes it: `EPOCH:N` once the epoch is known, else `N`. */
+    cursorParam() {
+      if (this.cursor === null) return null;
+      return this.epoch === null ? String(this.cursor) : `${this.epoch}:${this.cursor}`;
+    }
+
+    /** Take the server's epoch (X-Rtlab-Epoch) if none is known yet. */
+    adoptEpoch(value) {
+      if (this.epoch === null && typeof value === 'string' && EPOCH_RE.test(value)) {
+        this.epoch = value;
+      }
+    }
+
+    /** Take the server's starting cursor (X-Rtlab-Cursor, a poll's `next`) if we have none. */
+    adoptCursor(value) {
+      if (this.cursor === null && typeof value === 'string' && /^[0-9]{1,15}$/.test(value)) {
+        this.cursor = Number(value);
+      }
+    }
+
+    adoptHeaders(headers) {
+      this.adoptEpoch(headers.get('X-Rtlab-Epoch'));
+      this.adoptCursor(headers.get('X-Rtlab-Cursor'));
+    }
+
     /** True while callbacks of attempt `gen` are still wanted. */
     live(gen) {
       return this.active && gen === this.gen;
@@ -210,36 +317,32 @@
     }
 
     query(name) {
-      return this.cursor === null ? '' : `?${name}=${encodeURIComponent(String(this.cursor))}`;
+      const value = this.cursorParam();
+      return value === null ? '' : `?${name}=${encodeURIComponent(value)}`;
     }
 
     connect() {
       if (this.active) return true;
-      const topic = readTopic();
-      if (topic === null) {
-        this.logError(`cannot connect: invalid topic ${JSON.stringify(topicInput.value)}`);
+      const topic = this.headless ? this.options.topic : readTopic();
+      if (!isValidTopic(topic)) {
+        const shown = this.headless ? topic : topicInput.value;
+        this.logError(`cannot connect: invalid topic ${JSON.stringify(shown)}`);
         return false;
       }
       if (topic !== this.topic) {
         this.topic = topic;
-        this.cursor = null;
+        this.cursor = this.startAfter;
+        this.startAfter = null;
+        this.epoch = null;
         this.stats.topic = topic;
       }
       this.active = true;
       this.opens = 0;
+      this.failures = 0;
       this.logInfo(this.cursor === null
         ? `connect to "${topic}": new messages only`
-        : `connect to "${topic}": resume after seq ${this.cursor}`);
-      if (this.cursor === null) {
-        this.begin();
-      } else {
-        this.gen += 1;
-        const gen = this.gen;
-        this.setState('checking cursor', 'warn');
-        this.checkReset().then(() => {
-          if (this.live(gen)) this.begin();
-        });
-      }
+        : `connect to "${topic}": resume after ${this.cursorParam()}`);
+      this.begin();
       return true;
     }
 
@@ -249,6 +352,7 @@
       this.gen += 1;
       clearTimeout(this.retryTimer);
       this.retryTimer = null;
+      clearTimeout(this.watchTimer);
       this.close();
       this.setState('disconnected', '');
       this.logInfo('disconnected');
@@ -256,58 +360,124 @@
 
     /** One connection attempt; subclasses implement open(gen) and close(). */
     begin() {
+      clearTimeout(this.watchTimer);
       this.close();
       this.gen += 1;
+      this.gotData = false;
       this.open(this.gen);
     }
 
     /**
-     * Before resuming, ask the server for the topic's current cursor (GET /poll
-     * without `after`). If it is below ours, the server restarted (or the topic
-     * was reset) and numbers from 1 again: resuming after our cursor would skip
-     * its new messages silently, so say so and read the topic from the start.
-     * Resolves to true when the cursor was reset. Any failure is ignored: the
-     * attempt that follows will report it.
+     * Iframe, SSE and WebSocket cannot read response headers: before their
+     * first connection they learn the server's epoch from one short poll
+     * without a cursor, which answers at once with no messages, `X-Rtlab-Epoch`
+     * and `next`, the topic's last seq. A client without a cursor starts from
+     * `next`, so a live-only start loses nothing published meanwhile and a
+     * server restart in between is detected. False when it failed (the caller
+     * backs off) or the attempt is no longer wanted.
      */
-    async checkReset() {
-      if (this.cursor === null || this.cursor === 0) return false;
+    async learnEpoch(gen) {
+      if (this.epoch !== null) return true;
+      this.stats.requests += 1;
+      this.setState('asking the server for its epoch', 'warn');
       try {
-        const response = await fetch(`/poll/${encodeURIComponent(this.topic)}`, { cache: 'no-store' });
+        const response = await fetch(this.path('poll'), { cache: 'no-store' });
         const body = await readJson(response);
-        if (!response.ok || !body || !Number.isSafeInteger(body.next)) return false;
-        if (body.next >= this.cursor) return false;
-        this.stats.resets += 1;
-        this.logWarn(`⚠ RESET: the server's last seq is ${body.next}, below this client's `
-          + `${this.cursor} (server restarted?): reading the topic from the start`);
-        this.cursor = 0;
-        this.render();
+        if (!this.live(gen)) return false;
+        if (!response.ok) {
+          this.httpError(response, body);
+          return false;
+        }
+        this.adoptEpoch(response.headers.get('X-Rtlab-Epoch'));
+        if (body && Number.isSafeInteger(body.next)) this.adoptCursor(String(body.next));
         return true;
       } catch (e) {
+        if (!this.live(gen)) return false;
+        this.fail(`cannot reach the server: ${e.message}`);
         return false;
       }
     }
 
-    /** Reconnect after RETRY_MS, resuming from the cursor. */
-    retry(count = true) {
+    /** The server's heartbeat interval in seconds: options.heartbeat, ?heartbeat=S or 15. */
+    heartbeatSeconds() {
+      for (const value of [this.options.heartbeat, params.get('heartbeat')]) {
+        const seconds = Number(value);
+        if (value !== undefined && value !== null && Number.isFinite(seconds) && seconds > 0) {
+          return seconds;
+        }
+      }
+      return HEARTBEAT_S;
+    }
+
+    /**
+     * Stream and iframe see the server's heartbeats, so silence for
+     * SILENT_HEARTBEATS of them means the connection is dead without anyone
+     * saying so: a half-open TCP connection, or a forever frame whose response
+     * was cut (Chrome then fires neither load nor error on the iframe and its
+     * document stays "loading"). Close it and resume from the cursor.
+     */
+    watch(gen) {
+      const limit = SILENT_HEARTBEATS * this.heartbeatSeconds() * 1000;
+      this.lastHeard = performance.now();
+      const check = () => {
+        if (!this.live(gen)) return;
+        const silent = performance.now() - this.lastHeard;
+        if (silent < limit) {
+          this.watchTimer = setTimeout(check, limit - silent + 1);
+          return;
+        }
+        this.fail(`nothing for ${fmtDelay(Math.round(silent))}, not even a heartbeat: `
+          + 'taking the connection for dead');
+        this.gen += 1; // what the dead connection still reports is no longer wanted
+        this.close();
+        this.retry();
+      };
+      clearTimeout(this.watchTimer);
+      this.watchTimer = setTimeout(check, limit);
+    }
+
+    /**
+     * How long to wait before the next attempt: RETRY_QUICK_MS after an attempt
+     * that received something (a dropped or ended connection), else an
+     * exponential back-off with ±20 % jitter, so that many clients of a server
+     * that is down do not come back in step.
+     */
+    nextDelay() {
+      if (this.gotData) {
+        this.failures = 0;
+        return RETRY_QUICK_MS;
+      }
+      this.failures += 1;
+      const base = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (this.failures - 1));
+      return Math.round(base * (0.8 + 0.4 * Math.random()));
+    }
+
+    /** Reconnect after nextDelay(), resuming from the cursor. */
+    retry() {
       if (!this.active) return;
       const gen = this.gen;
+      const delay = this.nextDelay();
       clearTimeout(this.retryTimer);
-      this.setState(`reconnecting in ${RETRY_MS / 1000} s`, 'warn');
-      this.retryTimer = setTimeout(async () => {
+      this.setState(`reconnecting in ${fmtDelay(delay)}`, 'warn');
+      this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
         if (!this.live(gen)) return;
-        await this.checkReset();
-        if (!this.live(gen)) return;
-        if (count) this.stats.reconnects += 1;
-        this.logInfo(this.cursor === null ? 'reconnect' : `reconnect, after=${this.cursor}`);
+        this.stats.reconnects += 1;
+        this.logInfo(this.cursor === null ? 'reconnect' : `reconnect after ${this.cursorParam()}`);
         this.begin();
-      }, RETRY_MS);
+      }, delay);
+    }
+
+    /** A failed request or connection: count it and say why. */
+    fail(text) {
+      this.stats.errors += 1;
+      this.stats.lastError = text;
+      this.logError(text);
     }
 
     /** An HTTP error response: show it; stop on a client error that a retry cannot fix. */
     httpError(response, body) {
-      this.stats.errors += 1;
-      this.logError(errorText(response, body));
+      this.fail(errorText(response, body));
       const status = response.status;
       if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
         this.active = false;
@@ -319,19 +489,89 @@
       return false;
     }
 
+    /**
+     * One short or long poll (`url`); true when it was answered. Its body is
+     * complete when it arrives (Content-Length), so a cut right after it takes
+     * nothing back. A failure is logged and counted.
+     */
+    async pollOnce(url, signal, gen) {
+      this.stats.requests += 1;
+      this.gotData = false;
+      try {
+        const response = await fetch(url, { cache: 'no-store', signal });
+        const body = await readJson(response);
+        const received = now();
+        if (!this.live(gen)) return false;
+        if (!response.ok) {
+          this.httpError(response, body);
+          return false;
+        }
+        this.adoptEpoch(response.headers.get('X-Rtlab-Epoch'));
+        return this.onPollBody(body, received);
+      } catch (e) {
+        if (this.live(gen)) this.fail(`network error: ${e.message}`);
+        return false;
+      }
+    }
+
+    onPollBody(body, received) {
+      if (!body || !Array.isArray(body.messages) || !Number.isSafeInteger(body.next)) {
+        this.fail(`unexpected poll body: ${preview(body)}`);
+        return false;
+      }
+      this.gotData = true;
+      if (body.messages.length === 0) this.stats.emptyResponses += 1;
+      for (const env of body.messages) this.handle(env, received);
+      this.cursor = body.next; // the server's cursor for the next request
+      this.render();
+      return true;
+    }
+
+    /**
+     * Chrome discards what a response body (a fetch() stream, a forever frame's
+     * document) has received but not yet handed to the page when the
+     * connection then fails. A response whose last messages and cut arrive
+     * together, as when a resume's catch-up is cut again, can lose them on
+     * every attempt. So stream and iframe clients, after an attempt that failed
+     * without moving the cursor, first catch up with one short poll, whose
+     * complete body a cut cannot take back. False when that poll failed (the
+     * caller backs off) or the attempt is no longer wanted.
+     */
+    async catchUpIfStalled(gen, signal) {
+      const last = this.attempt;
+      this.attempt = { errors: this.stats.errors, cursor: this.cursorParam() };
+      if (!last || this.stats.errors === last.errors || this.cursorParam() !== last.cursor
+          || this.cursor === null) {
+        return true;
+      }
+      this.logInfo(`catching up with a short poll after ${this.cursorParam()}`);
+      this.setState('catching up (short poll)', 'warn');
+      const ok = await this.pollOnce(this.path('poll') + this.query('after'), signal, gen);
+      if (ok) this.attempt.cursor = this.cursorParam();
+      return ok && this.live(gen);
+    }
+
     /** One decoded envelope of any type. */
     handle(env, received) {
       if (env === null || typeof env !== 'object' || Array.isArray(env)) {
         this.logWarn(`unexpected frame: ${preview(env)}`);
-      } else if (env.type === 'message') {
+        this.render();
+        return;
+      }
+      this.gotData = true;
+      this.lastHeard = performance.now();
+      if (env.type === 'message') {
         this.onMessage(env, received);
       } else if (env.type === 'gap') {
         this.onGap(env);
+      } else if (env.type === 'restart') {
+        this.onRestart(env);
+      } else if (env.type === 'end') {
+        this.onEnd(env.reason);
       } else if (env.type === 'heartbeat') {
         this.stats.heartbeats += 1;
       } else if (env.type === 'error') {
-        this.stats.errors += 1;
-        this.logError(`server error: ${String(env.error)}`);
+        this.fail(`server error: ${String(env.error)}`);
       } else {
         this.logWarn(`unknown envelope: ${preview(env)}`);
       }
@@ -343,8 +583,7 @@
       try {
         env = JSON.parse(text);
       } catch (e) {
-        this.stats.errors += 1;
-        this.logError(`not JSON: ${preview(text)}`);
+        this.fail(`not JSON: ${preview(text)}`);
         this.render();
         return;
       }
@@ -373,8 +612,9 @@
       s.messages += 1;
       s.lastSeq = seq;
       s.lastLatency = latency;
-      this.records.push({ seq, ts, received, latency });
-      this.logMessage(seq, latency, env.data, received);
+      const bytes = utf8.encode(JSON.stringify(env)).length;
+      this.records.push({ epoch: this.epoch, seq, ts, received, latency, bytes });
+      if (this.ui) this.logMessage(seq, latency, env.data, received);
     }
 
     onGap(env) {
@@ -394,6 +634,31 @@
       this.logWarn(`⚠ GAP: ${rangeText(from, to)} lost (${to - from + 1} message`
         + `${to === from ? '' : 's'} no longer in the server's history)`);
       if (this.cursor === null || to > this.cursor) this.cursor = to;
+    }
+
+    /** The server restarted: a new epoch, seqs from 1 again. Follow it from its start. */
+    onRestart(env) {
+      if (typeof env.epoch !== 'string' || !EPOCH_RE.test(env.epoch)) {
+        this.logWarn(`malformed restart: ${preview(env)}`);
+        return;
+      }
+      if (env.epoch === this.epoch) return; // already following this run
+      this.stats.restarts += 1;
+      const after = Number.isSafeInteger(env.after) ? env.after : this.cursor;
+      this.logWarn(`⚠ RESTART: the server restarted (epoch ${String(env.previous_epoch)} → `
+        + `${env.epoch}); what the old run published after seq ${after} is lost; `
+        + 'reading the new run from seq 1');
+      this.epoch = env.epoch;
+      this.cursor = 0;
+    }
+
+    /** The server ends this connection and says why; the client resumes with its cursor. */
+    onEnd(reason) {
+      const text = reason === undefined || reason === null ? 'no reason given' : String(reason);
+      this.stats.ends += 1;
+      this.stats.endReason = text;
+      this.logWarn(`the server ended the connection: ${text} (resuming after `
+        + `${this.cursor === null ? 'nothing yet' : this.cursorParam()})`);
     }
 
     // ---- panel -------------------------------------------------------------
@@ -443,7 +708,8 @@
       addStat(minor, 'lost', 'lost');
       addStat(minor, 'heartbeats', 'heartbeats');
       addStat(minor, 'errors', 'errors');
-      addStat(minor, 'resets', 'resets');
+      addStat(minor, 'restarts', 'restarts');
+      addStat(minor, 'ends', 'ends');
       if (this.readyStates) addStat(main, 'readyState', 'readyState');
 
       this.buildExtra(role('extra'));
@@ -461,6 +727,7 @@
     }
 
     render() {
+      if (!this.ui) return;
       const { state, toggle, counters } = this.ui;
       const s = this.stats;
       if (this.readyStates) {
@@ -479,7 +746,7 @@
         if (key === 'lastLatency') text = fmtMs(value);
         else text = value === null || value === undefined ? '–' : String(value);
         if (node.textContent !== text) node.textContent = text;
-        if (key === 'duplicates' || key === 'holes' || key === 'gaps' || key === 'lost' || key === 'errors' || key === 'resets') {
+        if (BAD_COUNTERS.has(key)) {
           node.classList.toggle('bad', value > 0);
         }
       }
@@ -514,9 +781,14 @@
       this.appendLine(line);
     }
 
+    /** A note in window.rtlab.logs[key] (the last NOTES_MAX) and, with a panel, in its log. */
     logNote(kind, text) {
+      const t = now();
+      this.notes.push({ t, kind, text });
+      if (this.notes.length > NOTES_MAX) this.notes.splice(0, this.notes.length - NOTES_MAX);
+      if (!this.ui) return;
       const line = el('div', kind);
-      line.append(el('span', 't', clock(now())));
+      line.append(el('span', 't', clock(t)));
       line.append(el('span', null, text));
       this.appendLine(line);
     }
@@ -535,13 +807,17 @@
 
     clear() {
       this.records.length = 0;
-      this.ui.log.replaceChildren();
+      this.notes.length = 0;
+      if (this.ui) this.ui.log.replaceChildren();
     }
   }
+
+  const BAD_COUNTERS = new Set(['duplicates', 'holes', 'gaps', 'lost', 'errors', 'restarts', 'ends']);
 
   function rangeText(from, to) {
     return from === to ? `seq ${from}` : `seqs ${from}..${to}`;
   }
+
 
   // ---- short poll ------------------------------------------------------------
 
@@ -561,46 +837,23 @@
     }
 
     interval() {
-      const ms = Number(this.intervalInput.value);
-      return Number.isFinite(ms) && ms >= 50 ? ms : DEFAULT_INTERVAL_MS;
+      const ms = Number(this.intervalInput ? this.intervalInput.value : this.options.interval);
+      return Number.isFinite(ms) && ms >= 10 ? ms : DEFAULT_INTERVAL_MS;
     }
 
+    /** Polls on a timer re-armed after each response (setTimeout, never setInterval). */
     open(gen) {
       const controller = new AbortController();
       this.controller = controller;
-      let failed = false;
       const tick = async () => {
         this.timer = null;
         if (!this.live(gen)) return;
-        if (failed) {
-          failed = false;
-          await this.checkReset();
-          if (!this.live(gen)) return;
-        }
-        this.stats.requests += 1;
         this.setState('polling', 'ok');
-        try {
-          const response = await fetch(this.path('poll') + this.query('after'), {
-            cache: 'no-store',
-            signal: controller.signal,
-          });
-          const body = await readJson(response);
-          const received = now();
-          if (!this.live(gen)) return;
-          if (!response.ok) {
-            if (this.httpError(response, body)) return;
-            failed = true;
-          } else {
-            this.onPollBody(body, received);
-          }
-        } catch (e) {
-          if (!this.live(gen)) return;
-          this.stats.errors += 1;
-          this.logError(`network error: ${e.message}`);
-          failed = true;
-        }
-        const wait = this.interval();
-        this.setState(`next poll in ${wait} ms`, 'ok');
+        const ok = await this.pollOnce(this.path('poll') + this.query('after'), controller.signal, gen);
+        if (!this.live(gen)) return;
+        const wait = ok ? this.interval() : Math.max(this.interval(), this.nextDelay());
+        this.setState(ok ? `next poll in ${fmtDelay(wait)}` : `backing off ${fmtDelay(wait)}`,
+          ok ? 'ok' : 'warn');
         this.timer = setTimeout(tick, wait);
       };
       tick();
@@ -610,17 +863,6 @@
       if (this.controller) this.controller.abort();
       clearTimeout(this.timer);
       this.timer = null;
-    }
-
-    onPollBody(body, received) {
-      if (!body || !Array.isArray(body.messages) || !Number.isSafeInteger(body.next)) {
-        this.stats.errors += 1;
-        this.logError(`unexpected poll body: ${preview(body)}`);
-        return;
-      }
-      for (const env of body.messages) this.handle(env, received);
-      this.cursor = body.next; // the server's cursor for the next request
-      this.render();
     }
   }
 
@@ -632,41 +874,27 @@
         + 'the next one starts as soon as it returns'));
     }
 
+    holdSeconds() {
+      const s = Number(this.options.timeout);
+      return Number.isFinite(s) && s >= 0 && s <= 120 ? s : LONGPOLL_TIMEOUT_S;
+    }
+
+    /** A loop, not a timer: the next request goes out as soon as the last one returns. */
     async open(gen) {
       const controller = new AbortController();
       this.controller = controller;
       while (this.live(gen)) {
-        this.stats.requests += 1;
         this.setState('request held by server', 'ok');
-        let failed = false;
-        try {
-          const sep = this.cursor === null ? '?' : '&';
-          const url = `${this.path('longpoll')}${this.query('after')}${sep}timeout=${LONGPOLL_TIMEOUT_S}`;
-          const response = await fetch(url, { cache: 'no-store', signal: controller.signal });
-          const body = await readJson(response);
-          const received = now();
-          if (!this.live(gen)) return;
-          if (response.ok) {
-            this.onPollBody(body, received);
-          } else {
-            if (this.httpError(response, body)) return;
-            failed = true;
-          }
-        } catch (e) {
-          if (!this.live(gen)) return;
-          this.stats.errors += 1;
-          this.logError(`network error: ${e.message}`);
-          failed = true;
-        }
-        if (failed) {
-          this.setState('backing off 1 s', 'warn');
-          await sleep(RETRY_MS);
-          if (!this.live(gen)) return;
-          await this.checkReset();
-          if (!this.live(gen)) return;
-          this.stats.reconnects += 1;
-          this.logInfo(this.cursor === null ? 'retry' : `retry, after=${this.cursor}`);
-        }
+        const sep = this.cursor === null ? '?' : '&';
+        const url = `${this.path('longpoll')}${this.query('after')}${sep}timeout=${this.holdSeconds()}`;
+        if (await this.pollOnce(url, controller.signal, gen)) continue;
+        if (!this.live(gen)) return;
+        const wait = this.nextDelay();
+        this.setState(`backing off ${fmtDelay(wait)}`, 'warn');
+        await sleep(wait);
+        if (!this.live(gen)) return;
+        this.stats.reconnects += 1;
+        this.logInfo(this.cursor === null ? 'retry' : `retry after ${this.cursorParam()}`);
       }
     }
   }
@@ -677,6 +905,10 @@
     async open(gen) {
       const controller = new AbortController();
       this.controller = controller;
+      if (!(await this.catchUpIfStalled(gen, controller.signal))) {
+        if (this.live(gen)) this.retry();
+        return;
+      }
       this.stats.requests += 1;
       this.setState('connecting', 'warn');
       try {
@@ -691,12 +923,10 @@
           this.retry();
           return;
         }
-        const header = response.headers.get('X-Rtlab-Cursor');
-        if (this.cursor === null && header !== null && /^[0-9]+$/.test(header)) {
-          this.cursor = Number(header);
-        }
+        this.adoptHeaders(response.headers);
         this.opens += 1;
         this.setState('open: reading chunks', 'ok');
+        this.watch(gen);
         const reader = response.body.getReader();
         const decoder = new TextDecoder('utf-8');
         let buffer = '';
@@ -717,8 +947,7 @@
         this.logInfo('the server ended the stream');
       } catch (e) {
         if (!this.live(gen)) return;
-        this.stats.errors += 1;
-        this.logError(`stream error: ${e.message}`);
+        this.fail(`stream error: ${e.message}`);
       }
       this.retry();
     }
@@ -731,31 +960,49 @@
   // ---- forever iframe ---------------------------------------------------------
 
   class IframeClient extends Client {
-    open(gen) {
+    constructor(technique, options = {}) {
+      super(technique, options);
+      // Each iframe client has its own global callback: the panel's is rtlabIframe.
+      this.callback = this.headless ? `${IFRAME_CALLBACK}_${options.serial}` : IFRAME_CALLBACK;
+      window[this.callback] = (env) => {
+        const received = now();
+        this.receive(env, received);
+      };
+    }
+
+    async open(gen) {
+      const controller = new AbortController();
+      this.controller = controller;
+      if (!(await this.learnEpoch(gen)) || !(await this.catchUpIfStalled(gen, controller.signal))) {
+        if (this.live(gen)) this.retry();
+        return;
+      }
       const frame = document.createElement('iframe');
       frame.style.display = 'none';
       frame.title = 'forever-frame transport';
       frame.tabIndex = -1;
       frame.setAttribute('aria-hidden', 'true');
+      // The frame's document finishes loading only when its response ends: the
+      // server ended it (after an `end` envelope, or a restart) or it was cut.
       frame.addEventListener('load', () => {
         if (!this.live(gen)) return;
         const problem = this.frameError(frame);
         if (problem) {
-          this.stats.errors += 1;
-          this.logError(problem);
+          this.fail(problem);
         } else {
-          this.logInfo('the iframe page finished loading: the server ended it');
+          this.logInfo('the iframe page finished loading: the server ended the response');
         }
         this.removeFrame();
         this.retry();
       });
       const sep = this.cursor === null ? '?' : '&';
-      frame.src = `${this.path('iframe')}${this.query('after')}${sep}callback=${IFRAME_CALLBACK}`;
+      frame.src = `${this.path('iframe')}${this.query('after')}${sep}callback=${this.callback}`;
       this.stats.requests += 1;
       this.frame = frame;
       document.body.append(frame);
       this.opens += 1;
       this.setState('open: page still loading', 'ok');
+      this.watch(gen);
     }
 
     /** Error text when the iframe got a JSON error instead of the forever page. */
@@ -779,10 +1026,11 @@
     }
 
     close() {
+      if (this.controller) this.controller.abort();
       this.removeFrame();
     }
 
-    /** Called by parent.rtlabIframe(envelope) from the iframe's scripts. */
+    /** Called by parent.CALLBACK(envelope) from the iframe's scripts. */
     receive(env, received) {
       if (!this.active || !this.frame) return;
       this.handle(env, received);
@@ -794,7 +1042,14 @@
   const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSED'];
 
   class SseClient extends Client {
-    open(gen) {
+    async open(gen) {
+      if (!(await this.learnEpoch(gen))) {
+        if (this.live(gen)) this.retry();
+        return;
+      }
+      // lastEventId= starts this EventSource from our cursor; on its own
+      // reconnects the browser sends the last `id:` it saw (EPOCH:SEQ) as
+      // Last-Event-ID, which the server prefers.
       const es = new EventSource(this.path('sse') + this.query('lastEventId'));
       this.es = es;
       this.stats.requests += 1;
@@ -805,10 +1060,7 @@
         this.setState('open', 'ok');
         if (this.opens > 1) {
           this.stats.reconnects += 1;
-          this.logInfo(`reconnected (Last-Event-ID: ${this.cursor === null ? 'none' : this.cursor})`);
-          this.checkReset().then((reset) => {
-            if (reset && this.live(gen)) this.begin(); // reopen with lastEventId=0
-          });
+          this.logInfo(`reconnected by the browser (Last-Event-ID ${this.cursorParam() ?? 'none'})`);
         }
       });
       const onEvent = (event) => {
@@ -816,18 +1068,19 @@
         if (!this.live(gen)) return;
         this.handleText(event.data, received);
       };
-      es.addEventListener('message', onEvent);
-      es.addEventListener('gap', onEvent);
+      for (const name of ['message', 'gap', 'restart', 'end']) es.addEventListener(name, onEvent);
       es.addEventListener('error', () => {
         if (!this.live(gen)) return;
-        this.stats.errors += 1;
         if (es.readyState === EventSource.CLOSED) {
           // HTTP error or wrong content type: EventSource gives up for good.
-          this.logError('EventSource failed and closed (HTTP error or wrong Content-Type)');
+          this.fail('EventSource failed and closed (HTTP error or wrong Content-Type)');
           es.close();
           this.es = null;
-          this.retry(false); // the next 'open' counts the reconnect
+          this.opens = 0; // the next 'open' is a fresh start, counted by retry()
+          this.retry();
         } else {
+          this.stats.errors += 1;
+          this.stats.lastError = 'connection lost';
           this.stats.requests += 1; // EventSource will issue a new request by itself
           this.logWarn('connection lost: EventSource reconnects by itself with Last-Event-ID');
           this.setState('reconnecting (browser)', 'warn');
@@ -854,6 +1107,7 @@
   // ---- WebSocket ----------------------------------------------------------------
 
   const WS_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+  const WS_POLICY_VIOLATION = 1008; // the server ended the connection and says why
 
   class WsClient extends Client {
     buildExtra(box) {
@@ -900,7 +1154,11 @@
       return true;
     }
 
-    open(gen) {
+    async open(gen) {
+      if (!(await this.learnEpoch(gen))) {
+        if (this.live(gen)) this.retry();
+        return;
+      }
       const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
       const ws = new WebSocket(`${scheme}//${location.host}${this.path('ws')}${this.query('after')}`);
       this.ws = ws;
@@ -922,18 +1180,21 @@
       });
       ws.addEventListener('error', () => {
         if (!this.live(gen)) return;
-        this.stats.errors += 1;
-        this.logError('WebSocket error (the browser hides the details)');
+        this.fail('WebSocket error (the browser hides the details)');
       });
       ws.addEventListener('close', (event) => {
         if (!this.live(gen)) return;
         this.ws = null;
-        const reason = event.reason ? ` "${event.reason}"` : '';
         this.stats.closeCode = event.code;
         this.stats.closeReason = event.reason;
-        this.logWarn(`closed: code ${event.code}${reason}${event.wasClean ? '' : ' (not clean)'}`);
+        if (event.code === WS_POLICY_VIOLATION) {
+          this.onEnd(event.reason || 'Close 1008 (policy violation)');
+        } else {
+          const reason = event.reason ? ` "${event.reason}"` : '';
+          this.logWarn(`closed: code ${event.code}${reason}${event.wasClean ? '' : ' (not clean)'}`);
+        }
+        this.render();
         this.retry();
-        this.setState(`closed ${event.code}${reason}, reconnecting in 1 s`, 'warn');
       });
     }
 
@@ -1057,16 +1318,39 @@
 
   for (const technique of TECHNIQUES) clients[technique] = new CLASSES[technique](technique);
 
-  // The forever frame calls parent.rtlabIframe(envelope) once per message.
-  window[IFRAME_CALLBACK] = (env) => {
-    const received = now();
-    clients.iframe.receive(env, received);
-  };
-
-  function client(technique) {
-    const found = Object.prototype.hasOwnProperty.call(clients, technique) && clients[technique];
-    if (!found) throw new Error(`unknown technique ${JSON.stringify(technique)}; use one of ${TECHNIQUES.join(', ')}`);
+  /** A client by key: a technique name (a panel client) or a key spawn() returned. */
+  function client(key) {
+    const found = Object.prototype.hasOwnProperty.call(clients, key) && clients[key];
+    if (!found) throw new Error(`unknown client ${JSON.stringify(key)}; use one of ${Object.keys(clients).join(', ')}`);
     return found;
+  }
+
+  /**
+   * A client without a panel, connected at once: `options.topic` (default: the
+   * topic box), `options.after` (a cursor to start from; default: live only),
+   * `options.interval` (short poll, ms) and `options.timeout` (long poll, s).
+   * Returns its key in records, stats and logs.
+   */
+  function spawn(technique, options = {}) {
+    if (!TECHNIQUES.includes(technique)) {
+      throw new Error(`unknown technique ${JSON.stringify(technique)}; use one of ${TECHNIQUES.join(', ')}`);
+    }
+    const topic = options.topic === undefined ? topicInput.value : options.topic;
+    if (!isValidTopic(topic)) throw new Error('invalid topic: use 1-64 of A-Z a-z 0-9 _ . -');
+    const after = checkAfter(options.after);
+    spawned += 1;
+    const key = `${technique}-${spawned}`;
+    clients[key] = new CLASSES[technique](technique, {
+      key,
+      serial: spawned,
+      headless: true,
+      topic,
+      after,
+      interval: options.interval,
+      timeout: options.timeout,
+    });
+    clients[key].connect();
+    return key;
   }
 
   const connectAll = () => TECHNIQUES.map((t) => clients[t].connect());
@@ -1084,8 +1368,9 @@
   topicInput.addEventListener('change', () => {
     const topic = readTopic();
     if (topic === null) return;
-    // Connected clients follow the new topic, starting live on it.
-    for (const c of Object.values(clients)) {
+    // Connected panel clients follow the new topic, starting live on it.
+    for (const technique of TECHNIQUES) {
+      const c = clients[technique];
       if (c.active && c.topic !== topic) {
         c.disconnect();
         c.connect();
@@ -1097,13 +1382,20 @@
     techniques: TECHNIQUES.slice(),
     records,
     stats,
-    connect: (technique) => client(technique).connect(),
-    disconnect: (technique) => client(technique).disconnect(),
+    logs,
+    /** Connect a client; `after` (panel clients, before their first connect) sets its start. */
+    connect(key, after) {
+      const c = client(key);
+      if (after !== undefined && !c.active) c.startAfter = checkAfter(after);
+      return c.connect();
+    },
+    disconnect: (key) => client(key).disconnect(),
     connectAll,
     disconnectAll,
+    spawn,
     publish,
-    clear(technique) {
-      for (const t of technique === undefined ? TECHNIQUES : [technique]) client(t).clear();
+    clear(key) {
+      for (const k of key === undefined ? Object.keys(clients) : [key]) client(k).clear();
     },
     get metrics() {
       return lastMetrics;
@@ -1111,7 +1403,7 @@
     send: (data) => clients.ws.send(data),
   };
 
-  refreshMetrics();
+  if (params.get('metrics') !== '0') refreshMetrics();
 
   // ?autoconnect=1 connects all six; ?autoconnect=sse,ws connects the ones named.
   const auto = params.get('autoconnect');
