@@ -75,6 +75,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/measure.py
 	$(BIN)/python bench/reliability.py
 	$(BIN)/python bench/load.py --out results/load.json
+	$(BIN)/python bench/browser.py --compare
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

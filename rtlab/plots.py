@@ -17,6 +17,7 @@ __all__ = [
     "idle_connections",
     "knob_curve",
     "latency_box",
+    "latency_by_client",
     "latency_cdf",
     "slow_consumer_p99",
     "timeline",
@@ -206,4 +207,29 @@ def slow_consumer_p99(frame: pd.DataFrame, title: str | None = None) -> go.Figur
         yaxis_title="p99 delivery latency (ms)",
         legend_title="fast clients",
     )
+    return figure
+
+
+def latency_by_client(
+    deliveries: pd.DataFrame,
+    runs: pd.DataFrame,
+    title: str = "Latency per technique: browser and Python clients",
+) -> go.Figure:
+    """Box plot of latency per technique, one box per kind of client (`client_kind`
+    of each run: "browser" for `rtlab.browser` runs, "python" otherwise)."""
+    kinds = runs[["run", "client_kind"]] if "client_kind" in runs else runs[["run"]]
+    frame = deliveries.merge(kinds, on="run", how="left")
+    frame["client_kind"] = frame.get("client_kind", pd.Series(index=frame.index)).fillna("python")
+    figure = px.box(
+        frame,
+        x="technique",
+        y="latency_ms",
+        color="client_kind",
+        points=False,
+        category_orders={"technique": _ordered(frame), "client_kind": ["python", "browser"]},
+        log_y=True,
+        title=title,
+        labels={"latency_ms": "latency (ms, log scale)", "client_kind": "client"},
+    )
+    figure.update_layout(legend_title="client", xaxis_title="technique")
     return figure
