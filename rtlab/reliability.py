@@ -44,7 +44,7 @@ import gzip
 import json
 import random
 import socket
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,18 @@ async def _follow(log: _Log, done: asyncio.Event) -> None:
             log.items.append((now_ms(), item))
             if done.is_set():
                 return
+
+
+async def _stop_following(
+    done: asyncio.Event, followers: Sequence[asyncio.Task[None]], logs: Iterable[_Log]
+) -> None:
+    """End the recording tasks, then close their clients."""
+    done.set()
+    for task in followers:
+        task.cancel()
+    await asyncio.gather(*followers, return_exceptions=True)
+    for log in logs:
+        await log.client.aclose()
 
 
 async def _wait_until(check: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
@@ -208,12 +220,7 @@ async def afaults(plan: FaultPlan | None = None, progress: bool = True) -> pd.Da
             10 + 4 * plan.poll_interval + plan.retry_ms / 1000,
         )
     finally:
-        done.set()
-        for task in followers:
-            task.cancel()
-        await asyncio.gather(*followers, return_exceptions=True)
-        for log in logs.values():
-            await log.client.aclose()
+        await _stop_following(done, followers, logs.values())
         for relay in relays.values():
             await relay.stop()
         await lab.astop()
@@ -345,12 +352,7 @@ async def aidle(plan: IdlePlan | None = None, progress: bool = True) -> pd.DataF
             5 + plan.retry_ms / 1000,
         )
     finally:
-        done.set()
-        for task in followers:
-            task.cancel()
-        await asyncio.gather(*followers, return_exceptions=True)
-        for log in logs.values():
-            await log.client.aclose()
+        await _stop_following(done, followers, logs.values())
         totals = {key: relay.totals() for key, relay in relays.items()}
         for relay in relays.values():
             await relay.stop()

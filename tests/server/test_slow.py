@@ -77,23 +77,37 @@ def test_overdue_counts_only_what_was_published_after_opening() -> None:
     )
 
 
+async def stalled_get(lab: Lab, path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """`GET path` on a socket with an 8 KiB receive buffer; returns once the head
+    is in, and then nobody reads."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+    raw.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(raw, ("127.0.0.1", lab.port))
+    reader, writer = await asyncio.open_connection(sock=raw)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: lab\r\n\r\n".encode())
+    await reader.readuntil(b"\r\n\r\n")
+    return reader, writer
+
+
+async def publish_until_ended(lab: Lab, technique: str) -> int:
+    """Publish ~1 kB messages until the send limit ends a `technique` connection."""
+    published = 0
+    while lab.metrics()[technique]["slow_ends"] == 0:
+        assert published < 40_000, "the send limit never ended the stalled connection"
+        for _ in range(100):
+            published += 1
+            await lab.apublish("t", {"i": published, "pad": "x" * 1000})
+        await asyncio.sleep(0.005)
+    return published
+
+
 @pytest.mark.parametrize("path", ["/stream/t", "/sse/t", "/iframe/t?callback=cb"])
 async def test_stalled_stream_ends_with_its_reason_after_everything_queued(path: str) -> None:
     async with Lab(send_limit=256 * 1024, send_grace=30, history=100_000) as lab:
-        raw = socket.socket()
-        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
-        raw.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(raw, ("127.0.0.1", lab.port))
-        reader, writer = await asyncio.open_connection(sock=raw)
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: lab\r\n\r\n".encode())
-        await reader.readuntil(b"\r\n\r\n")  # then stop reading
-        technique, published = path.split("/")[1], 0
-        while lab.metrics()[technique]["slow_ends"] == 0:
-            assert published < 40_000, "never ended"
-            for _ in range(100):
-                published += 1
-                await lab.apublish("t", {"i": published, "pad": "x" * 1000})
-            await asyncio.sleep(0.005)
+        reader, writer = await stalled_get(lab, path)
+        technique = path.split("/")[1]
+        published = await publish_until_ended(lab, technique)
         data = await asyncio.wait_for(reader.read(), scaled(20))  # to EOF
         writer.close()
     body = parse_raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + data)
@@ -120,20 +134,8 @@ async def test_stalled_stream_ends_with_its_reason_after_everything_queued(path:
 
 async def test_an_ended_connection_that_never_reads_is_aborted_after_the_grace() -> None:
     async with Lab(send_limit=64 * 1024, send_grace=0.3, history=100_000) as lab:
-        raw = socket.socket()
-        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
-        raw.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(raw, ("127.0.0.1", lab.port))
-        reader, writer = await asyncio.open_connection(sock=raw)
-        writer.write(b"GET /stream/t HTTP/1.1\r\nHost: lab\r\n\r\n")
-        await reader.readuntil(b"\r\n\r\n")
-        published = 0
-        while lab.metrics()["stream"]["slow_ends"] == 0:
-            assert published < 40_000, "never ended"
-            for _ in range(100):
-                published += 1
-                await lab.apublish("t", {"i": published, "pad": "x" * 1000})
-            await asyncio.sleep(0.005)
+        reader, writer = await stalled_get(lab, "/stream/t")
+        await publish_until_ended(lab, "stream")
         await asyncio.sleep(0.3 + 0.5)  # past the grace: the server aborted its side
         assert lab.metrics()["stream"]["open"] == 0  # the handler and its buffers are gone
         data = b""
