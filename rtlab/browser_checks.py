@@ -250,7 +250,7 @@ async def eventsource_reconnect(
                 "([n, lastCut]) => probe.count('es', 'message') >= n && "
                 "probe.count('es', 'open') === probe.count('es', 'error') + 1 && "
                 "(!lastCut || probe.log('es').some((r) => r.kind === 'error' && "
-                "r.lastEventId.endsWith(':' + n)))",
+                "r.lastEventId.split(':').pop() === String(n)))",
                 [messages, messages % every == 0],
                 "every message by EventSource, and its last reconnect",
             )

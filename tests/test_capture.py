@@ -18,9 +18,8 @@ async def test_sse_capture_shows_the_exact_event_stream(lab: Lab) -> None:
     head, _, body = exchange.response.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK\r\n")
     assert b"Transfer-Encoding: chunked" in head
-    # the opening block, 26 (0x1a) bytes: retry from the lab fixture (20 ms), then
-    # the cursor 0 qualified by the server's 8-digit epoch
-    assert body.startswith(b"1a\r\nretry: 20\nid: %s:0\n\n\r\n" % lab.hub.epoch.encode())
+    # the opening block, 17 (0x11) bytes: retry from the lab fixture (20 ms), cursor 0
+    assert body.startswith(b"11\r\nretry: 20\nid: 0\n\n\r\n")
     assert body.count(b"event: message\n") == 2
 
 

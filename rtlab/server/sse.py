@@ -4,15 +4,17 @@ The stream opens with `retry: MS` and `id: CURSOR` in one field block that
 carries no data: per the WHATWG processing model the block dispatches no
 event, but it does set the EventSource's last event ID, so a browser that is
 dropped before its first message still reconnects with `Last-Event-ID` and
-loses nothing. Each message is `id: EPOCH:SEQ`, `event: message`,
-`data: ENVELOPE`; a gap is `event: gap` (its id is the last lost seq); a
-restart is `event: restart` (id `EPOCH:0`); `: heartbeat` comments keep idle
-connections open.
+loses nothing. Each message is `id: SEQ`, `event: message`, `data: ENVELOPE`
+(the wire contract); a gap is `event: gap` (its id is the last lost seq);
+`: heartbeat` comments keep idle connections open.
 
-Ids carry the server's epoch (see `rtlab.hub`) because `Last-Event-ID` is the
-only thing an EventSource sends back: with a bare seq, a browser reconnecting
-to a restarted server could not be told that its cursor means nothing there.
-A bare `Last-Event-ID: N` is still accepted, with its old meaning.
+Epochs (see `rtlab.hub`) are opt-in here, because `Last-Event-ID` is all an
+EventSource sends back and the contract's ids are bare seqs: a client that
+resumes with an epoch-qualified cursor (`Last-Event-ID: EPOCH:N`, or
+`?lastEventId=EPOCH:N` on a fresh start) gets ids `EPOCH:SEQ` on that stream,
+so the browser's own reconnects carry the epoch from then on and a restarted
+server answers `event: restart` (id `EPOCH:0`) instead of misreading the seq.
+A client that never names an epoch gets bare ids, exactly as before.
 
 Resume: the `Last-Event-ID` header (what EventSource sends on reconnect) wins
 over the `lastEventId` query parameter (what a page passes on a fresh start).
@@ -42,16 +44,23 @@ from rtlab.wire.sse import encode_comment, encode_event
 HEARTBEAT = encode_comment("heartbeat")
 
 
-def encode_item(epoch: str, item: Item) -> bytes:
+def event_id(epoch: str | None, cursor: int) -> str:
+    """A bare seq, or `EPOCH:SEQ` for a client that named an epoch."""
+    return str(cursor) if epoch is None else f"{epoch}:{cursor}"
+
+
+def encode_item(epoch: str | None, item: Item) -> bytes:
+    """One event; `epoch` None gives the contract's bare ids."""
     if isinstance(item, Message):
         return item.encoded(
-            "sse", lambda m: encode_event(m.json.decode(), event="message", id=f"{epoch}:{m.seq}")
+            "sse" if epoch is None else "sse-epoch",
+            lambda m: encode_event(m.json.decode(), event="message", id=event_id(epoch, m.seq)),
         )
     kind = "gap" if isinstance(item, Gap) else "restart"
-    return encode_event(item.json.decode(), event=kind, id=f"{epoch}:{item.cursor}")
+    return encode_event(item.json.decode(), event=kind, id=event_id(epoch, item.cursor))
 
 
-def prelude(retry_ms: int, sub: Subscription) -> bytes:
+def prelude(retry_ms: int, epoch: str | None, sub: Subscription) -> bytes:
     """`retry:` and the starting cursor as the last event ID, in one block.
 
     After a restart the id is left as the client has it (the old run's): were
@@ -60,7 +69,7 @@ def prelude(retry_ms: int, sub: Subscription) -> bytes:
     """
     if sub.restart is not None:
         return f"retry: {retry_ms}\n\n".encode()
-    return f"retry: {retry_ms}\nid: {sub.topic.epoch}:{sub.cursor}\n\n".encode()
+    return f"retry: {retry_ms}\nid: {event_id(epoch, sub.cursor)}\n\n".encode()
 
 
 def resume_cursor(request: web.Request) -> Cursor | None:
@@ -74,13 +83,16 @@ async def sse(request: web.Request) -> web.StreamResponse:
     request.app[METRICS]["sse"].requests += 1
     topic_name(request)
     retry_ms = request.app[SETTINGS].retry_ms
+    cursor = resume_cursor(request)
+    # ids name the epoch only for a client that named one itself
+    epoch = None if cursor is None or cursor.epoch is None else request.app[HUB].epoch
     return await serve_stream(
         request,
         "sse",
-        resume_cursor(request),
+        cursor,
         content_type="text/event-stream; charset=utf-8",
-        prelude=partial(prelude, retry_ms),
-        encode=partial(encode_item, request.app[HUB].epoch),
+        prelude=partial(prelude, retry_ms, epoch),
+        encode=partial(encode_item, epoch),
         heartbeat=HEARTBEAT,
         farewell=lambda reason: encode_event(end_envelope(reason).decode(), event="end"),
     )

@@ -57,6 +57,11 @@ class Published:
 
     @property
     def sse(self) -> bytes:
+        return b"id: %d\nevent: message\ndata: %s\n\n" % (self.seq, self.json)
+
+    @property
+    def sse_epoch(self) -> bytes:
+        """The event as sent to a client that resumed with an epoch-qualified cursor."""
         return b"id: %s:%d\nevent: message\ndata: %s\n\n" % (EPOCH.encode(), self.seq, self.json)
 
     def script(self, callback: str = "rtlabPush") -> bytes:

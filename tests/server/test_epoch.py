@@ -74,17 +74,29 @@ async def test_sse_from_another_run(client: TestClient) -> None:
         + f"id: {EPOCH}:0\nevent: restart\ndata: ".encode()
         + compact(RESTART)
         + b"\n\n"
-        + b"".join(p.sse for p in published)
+        + b"".join(p.sse_epoch for p in published)
     )
     assert await read_exactly(response, len(expected)) == expected
     response.close()
 
 
-async def test_sse_same_epoch_resumes(client: TestClient) -> None:
+async def test_sse_same_epoch_resumes_with_epoch_ids(client: TestClient) -> None:
+    """A client that named an epoch gets ids that carry it, so the browser's own
+    reconnects send it back (`?lastEventId=` starts such a stream in a page)."""
     published = await publish_many(client, "t", 3)
-    response = await open_stream(client, "/sse/t", headers={"Last-Event-ID": f"{EPOCH}:2"})
-    expected = f"retry: 3000\nid: {EPOCH}:2\n\n".encode() + published[2].sse
+    for how in ({"headers": {"Last-Event-ID": f"{EPOCH}:2"}}, {"lastEventId": f"{EPOCH}:2"}):
+        response = await open_stream(client, "/sse/t", **how)
+        expected = f"retry: 3000\nid: {EPOCH}:2\n\n".encode() + published[2].sse_epoch
+        assert await read_exactly(response, len(expected)) == expected
+        response.close()
+
+
+async def test_sse_without_an_epoch_keeps_the_contracts_bare_ids(client: TestClient) -> None:
+    published = await publish_many(client, "t", 3)
+    response = await open_stream(client, "/sse/t", headers={"Last-Event-ID": "2"})
+    expected = b"retry: 3000\nid: 2\n\n" + published[2].sse
     assert await read_exactly(response, len(expected)) == expected
+    assert b"e0e0e0e0" not in expected
     response.close()
 
 

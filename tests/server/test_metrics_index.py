@@ -99,7 +99,7 @@ async def test_streaming_counts(client: TestClient, technique: str, params: Any)
     if technique == "iframe":
         prelude = await response.content.readuntil(b" -->\n")
     elif technique == "sse":
-        prelude = await read_exactly(response, len(b"retry: 3000\nid: e0e0e0e0:0\n\n"))
+        prelude = await read_exactly(response, len(b"retry: 3000\nid: 0\n\n"))
     assert await read_exactly(response, len(expected)) == expected
     await counters_become(client, technique, counters(1, 3, len(prelude + expected), open=1))
     response.close()

@@ -57,7 +57,7 @@ async def test_shutdown_ends_every_connection_cleanly(
         stream = await session.get("/stream/t", params={"after": "0"})
         await stream.content.readuntil(b"\n")
         sse = await session.get("/sse/t", params={"lastEventId": "1"})
-        assert await sse.content.readuntil(b"\n\n") == b"retry: 3000\nid: e0e0e0e0:1\n\n"
+        assert await sse.content.readuntil(b"\n\n") == b"retry: 3000\nid: 1\n\n"
         iframe = await session.get("/iframe/t")
         await iframe.content.readuntil(b" -->\n")
         ws = await session.ws_connect("/ws/t")

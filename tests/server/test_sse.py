@@ -8,7 +8,6 @@ from aiohttp.test_utils import TestClient
 from rtlab.wire.sse import SSEDecoder, SSEEvent
 from tests.server.conftest import Serve
 from tests.server.helpers import (
-    EPOCH,
     RawGet,
     assert_idle,
     gap_json,
@@ -22,7 +21,7 @@ HEARTBEAT = b": heartbeat\n\n"
 
 
 def prelude(cursor: int, retry_ms: int = 3000) -> bytes:
-    return b"retry: %d\nid: %s:%d\n\n" % (retry_ms, EPOCH.encode(), cursor)
+    return b"retry: %d\nid: %d\n\n" % (retry_ms, cursor)
 
 
 async def test_headers(client: TestClient) -> None:
@@ -92,7 +91,7 @@ async def test_gap_event_leads_when_history_cannot_fill(serve: Serve) -> None:
     client = await serve(history=5)
     published = await publish_many(client, "t", 8)
     response = await open_stream(client, "/sse/t", headers={"Last-Event-ID": "1"})
-    gap = b"id: e0e0e0e0:3\nevent: gap\ndata: " + gap_json("t", 2, 3) + b"\n\n"
+    gap = b"id: 3\nevent: gap\ndata: " + gap_json("t", 2, 3) + b"\n\n"
     expected = prelude(1) + gap + b"".join(p.sse for p in published[3:])
     assert await read_exactly(response, len(expected)) == expected
     response.close()
@@ -114,10 +113,8 @@ async def test_a_spec_decoder_sees_the_events_and_ids(client: TestClient) -> Non
     response.close()
     decoder = SSEDecoder()
     events = [event for i in range(len(body)) for event in decoder.feed(body[i : i + 1])]
-    assert events == [
-        SSEEvent("message", p.json.decode(), f"{EPOCH}:{p.seq}", 3000) for p in published[1:]
-    ]
-    assert decoder.last_event_id == f"{EPOCH}:3"
+    assert events == [SSEEvent("message", p.json.decode(), str(p.seq), 3000) for p in published[1:]]
+    assert decoder.last_event_id == "3"
 
 
 async def test_prelude_sets_last_event_id_without_an_event(client: TestClient) -> None:
@@ -125,7 +122,7 @@ async def test_prelude_sets_last_event_id_without_an_event(client: TestClient) -
     response = await open_stream(client, "/sse/t")
     decoder = SSEDecoder()
     assert decoder.feed(await read_exactly(response, len(prelude(5)))) == []
-    assert (decoder.last_event_id, decoder.retry) == (f"{EPOCH}:5", 3000)
+    assert (decoder.last_event_id, decoder.retry) == ("5", 3000)
     response.close()
 
 
