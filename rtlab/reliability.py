@@ -55,6 +55,7 @@ from tqdm.auto import tqdm
 
 from rtlab.aio import run_sync
 from rtlab.clients import CLIENTS, Client, LongPollClient, PollClient
+from rtlab.demo import percentile
 from rtlab.experiments import DATA_DIR, environment
 from rtlab.lab import Lab
 from rtlab.message import Gap, Message, Restart, now_ms
@@ -134,13 +135,6 @@ async def _wait_until(check: Callable[[], bool], timeout: float, step: float = 0
         if loop.time() >= deadline:
             return False
         await asyncio.sleep(step)
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 # -- 1. cuts and a restart ---------------------------------------------------------------
@@ -280,13 +274,13 @@ def _fault_row(
         "cuts_hit": sum(1 for _, hit in cuts if hit),
         "reconnects": log.client.stats.reconnects,
         "errors": log.client.stats.errors,
-        "recover_p50_ms": _percentile(recovered, 50),
+        "recover_p50_ms": percentile(recovered, 50),
         "recover_max_ms": max(recovered, default=float("nan")),
         "restart_recover_ms": (
             after_restart[0] - restart["started"] if after_restart else float("nan")
         ),
-        "latency_p50_ms": _percentile(latencies, 50),
-        "latency_p99_ms": _percentile(latencies, 99),
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p99_ms": percentile(latencies, 99),
     }
 
 
@@ -479,8 +473,8 @@ async def _slow_run(
                 "megabytes": plan.megabytes,
                 "fast_clients": len(logs),
                 "fast_delivered": sum(len({m.seq for m in log.messages()}) for log in logs),
-                "fast_p50_ms": _percentile(latencies, 50),
-                "fast_p99_ms": _percentile(latencies, 99),
+                "fast_p50_ms": percentile(latencies, 50),
+                "fast_p99_ms": percentile(latencies, 99),
             }
             if stalled:
                 row |= await _resume(slow[technique], slow_iters[technique], last)

@@ -22,6 +22,7 @@ from rtlab.experiments import Result, Scenario, run
 from rtlab.lab import Lab
 from rtlab.server.flow import FLOWS
 from tests.conftest import TECHNIQUES, scaled
+from tests.test_experiments import DELIVERY_COLUMNS
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
@@ -35,18 +36,6 @@ module_loop = pytest.mark.asyncio(loop_scope="module")
 
 PUSH = ("stream", "iframe", "sse", "ws")
 HEARTBEAT = 0.2  # s: stream and iframe clients take 3 silent heartbeats for a dead connection
-DELIVERY_COLUMNS = [
-    "run",
-    "scenario",
-    "technique",
-    "client",
-    "topic",
-    "seq",
-    "ts",
-    "received",
-    "latency_ms",
-    "bytes",
-]
 
 # What the page's clients hold, per technique.
 DUMP = """(keys) => Object.fromEntries(keys.map((k) => [k, {
