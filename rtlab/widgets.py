@@ -59,6 +59,8 @@ __all__ = [
     "LatencyHistogram",
     "explore",
     "html_table",
+    "nice_rates",
+    "rate_slider",
     "run_explore",
     "stats_table_html",
 ]
@@ -93,6 +95,33 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "requests_per_msg": "requests/msg",
     "bytes_per_msg": "wire bytes/msg",
 }
+
+
+# -- sliders -----------------------------------------------------------------------
+
+#: Mantissas of the round rates a rate slider stops at, per decade.
+NICE_MANTISSAS = (1.0, 2.0, 3.0, 5.0)
+
+
+def nice_rates(low: float, high: float, include: float | None = None) -> list[float]:
+    """The round values 1, 2, 3, 5 × 10^k from `low` to `high` (both kept), plus
+    `include` if given: a log-spaced set a slider can hit exactly (a
+    `FloatLogSlider` steps in log10 and shows 19.9 for 20)."""
+    values = {low, high}
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for mantissa in NICE_MANTISSAS:
+            value = round(mantissa * 10.0**exponent, 10)
+            if low <= value <= high:
+                values.add(value)
+    if include is not None:
+        values.add(float(include))
+    return sorted(values)
+
+
+def rate_slider(value: float, low: float, high: float, **kwargs: Any) -> widgets.SelectionSlider:
+    """A publish-rate slider over `nice_rates`, showing each value as it is (`20`, `0.5`)."""
+    options = [(f"{rate:g}", rate) for rate in nice_rates(low, high, include=value)]
+    return widgets.SelectionSlider(options=options, value=float(value), **kwargs)
 
 
 # -- HTML tables -------------------------------------------------------------------
@@ -263,7 +292,8 @@ class Dashboard:
     and apply on the next Start.
 
     With `lab=None` the dashboard starts its own `Lab` on first Start and
-    stops it in `close()`; a lab you pass in must be running and stays yours.
+    stops it in `close()`. A lab you pass in stays yours (`close()` leaves it
+    running); if it was stopped, Start starts it again.
     """
 
     def __init__(
@@ -325,16 +355,8 @@ class Dashboard:
             value=clients, min=1, max=50, description="clients per technique", style=style
         )
         self.clients_slider.layout = wide
-        self.rate_slider = widgets.FloatLogSlider(
-            value=rate,
-            base=10,
-            min=math.log10(0.5),
-            max=math.log10(500),
-            step=0.01,
-            description="publish rate (msg/s)",
-            readout_format=".3g",
-            style=style,
-            layout=widgets.Layout(width="480px"),
+        self.rate_slider = rate_slider(
+            rate, 0.5, 500, description="publish rate (msg/s)", style=style, layout=wide
         )
         self.delay_slider = widgets.IntSlider(
             value=delay_ms,
@@ -576,9 +598,9 @@ class Dashboard:
     # -- the run -----------------------------------------------------------------------
 
     async def _lab_url(self) -> str:
+        """The lab's URL, starting the lab first if it is not running: a notebook run
+        top to bottom ends with `lab.stop()`, and its dashboard's Start must still work."""
         if not self.lab.running:
-            if not self._own_lab:
-                raise RuntimeError("the Lab given to Dashboard is not running: call lab.start()")
             await self.lab.astart()
         return self.lab.url
 
@@ -861,13 +883,9 @@ class ExplorePanel:
                 layout=layout(),
             )
             controls.append(self.timeout_slider)
-        self.rate_slider = widgets.FloatLogSlider(
-            value=base.rate,
-            base=10,
-            min=math.log10(SLIDER_RANGES["rate"][0]),
-            max=math.log10(SLIDER_RANGES["rate"][1]),
-            step=0.01,
-            readout_format=".3g",
+        self.rate_slider = rate_slider(
+            base.rate,
+            *SLIDER_RANGES["rate"],
             description="publish rate (msg/s)",
             style=style,
             layout=layout(),

@@ -28,6 +28,8 @@ from rtlab.widgets import (
     LatencyHistogram,
     explore,
     html_table,
+    nice_rates,
+    rate_slider,
     run_explore,
     stats_table_html,
 )
@@ -131,6 +133,40 @@ async def test_dashboard_with_a_given_lab_leaves_it_running() -> None:
         assert first.loc[0, "delivered"] >= 3
         assert 3 <= again.loc[0, "delivered"] <= 10
         assert len(dash.figure.data) == 2  # latency and request-rate trace, not four
+
+
+async def test_dashboard_starts_a_given_lab_that_was_stopped() -> None:
+    """A notebook run top to bottom ends with `lab.stop()`; Start must still work."""
+    lab = Lab().start()
+    lab.stop()
+    dash = Dashboard(lab, techniques=("sse",), rate=20)
+    try:
+        table = await dash.run_for(0.6)
+    finally:
+        await dash.aclose()
+    try:
+        assert dash.error is None
+        assert table.loc[0, "delivered"] >= 5
+        assert lab.running  # started again for the dashboard, and still the caller's
+    finally:
+        await lab.astop()
+
+
+def test_rate_sliders_stop_at_round_values() -> None:
+    assert nice_rates(0.5, 500) == [0.5, 1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500]
+    assert nice_rates(0.5, 500, include=37) == [
+        0.5, 1, 2, 3, 5, 10, 20, 30, 37, 50, 100, 200, 300, 500,
+    ]  # fmt: skip
+    slider = rate_slider(20, 0.5, 500, description="publish rate (msg/s)")
+    assert slider.value == 20.0 and slider.label == "20"
+    slider.value = 100.0
+    assert slider.label == "100"
+    assert [label for label, _ in slider.options][:3] == ["0.5", "1", "2"]
+    dash = Dashboard(techniques=("sse",), rate=20)
+    assert dash.rate_slider.value == 20.0 and dash.rate_slider.label == "20"
+    dash.close()
+    panel = ExplorePanel("sse", rate=37)
+    assert panel.scenario_kwargs()["rate"] == 37.0 and panel.rate_slider.label == "37"
 
 
 def test_dashboard_start_needs_a_running_loop_and_checks_techniques() -> None:
