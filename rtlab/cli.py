@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import ipaddress
 import logging
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -89,6 +90,9 @@ def serve(args: argparse.Namespace) -> int:
         finally:
             await runner.cleanup()
 
+    # A shell that starts a command in the background (`rtlab serve &`, nohup, some
+    # CI runners) hands it SIGINT as ignored; Ctrl-C or `kill -INT` must still stop it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         asyncio.run(run())
     except KeyboardInterrupt:
