@@ -8,18 +8,23 @@ LABSTAMP := $(VENV)/.installed-lab
 
 .PHONY: run test lint typecheck chromium pytest notebooks report serve lab bench clean
 
+# PYTHONWARNINGS=ignore keeps setuptools' build-time notices (editable installs)
+# out of the first run's output; errors still stop the install.
+PIP := PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("rtlab needs Python >= 3.11") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PIP) --upgrade pip
+	$(PIP) -e '.[dev]'
 	touch $@
 
 $(LABSTAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	$(PIP) -e '.[dev,lab]'
 	touch $@
 
-## the lab's main job: start the server and run the live demo of every technique
+## the lab's main job: the standard comparison (every technique on loopback and 4G),
+## printed one line per run (`rtlab run --save-as NAME` also saves it)
 run: $(STAMP)
 	$(BIN)/rtlab run
 
@@ -65,9 +70,9 @@ report: $(LABSTAMP)
 	PLOTLY_RENDERER=notebook $(BIN)/jupyter nbconvert --to html --execute \
 		--ExecutePreprocessor.timeout=1200 --output-dir results/report notebooks/*.ipynb
 
-## open JupyterLab on the notebooks
+## open JupyterLab on the notebooks (as root, JupyterLab needs --allow-root)
 lab: $(LABSTAMP)
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## benchmarks (print figures, assert nothing)
 bench: $(STAMP)
