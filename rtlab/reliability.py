@@ -451,9 +451,9 @@ async def _slow_run(
             for i in range(plan.messages):
                 await asyncio.sleep(max(0.0, start + i / plan.rate - loop.time()))
                 await server.apublish(TOPIC, {"i": i, "pad": pad})
+                bar.update(1)  # tqdm redraws at most every 0.1 s, not per call
                 if i % 200 == 0:
                     peak = max(peak, server.rss_bytes())
-                    bar.update(200 if i else 1)
         last = plan.messages + 1
         deadline = loop.time() + 30
         while loop.time() < deadline and any(log.client.last_seq != last for log in fast):
