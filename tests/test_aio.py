@@ -130,3 +130,31 @@ def test_interrupting_a_cell_ends_the_run_cleanly_and_the_lab_keeps_serving() ->
     assert interrupted["ename"] == "KeyboardInterrupt"
     assert after["status"] == "ok"
     assert json.loads(str(after["stdout"])) == {"log": ["cleaned up"], "seq": 1}
+
+
+def test_interrupting_an_experiment_leaves_no_server_process_or_thread() -> None:
+    """Kernel > Interrupt during `experiments.run` with a server in a child process."""
+    setup = (
+        "import json, threading, psutil\nfrom rtlab import experiments\n"
+        "from rtlab.experiments import Scenario\nfrom rtlab.lab import Lab\n"
+        "lab = Lab().start()\nbefore = {t.name for t in threading.enumerate()}\n"
+    )
+    run = (
+        "experiments.run([Scenario('sse', rate=10, duration=60, server='process', clients=3),"
+        " Scenario('ws', rate=10, duration=60, network='4g')])"
+    )
+    check = (
+        "print(json.dumps({'children': len(psutil.Process().children(recursive=True)),"
+        " 'threads': sorted({t.name for t in threading.enumerate()} - before - {'tqdm_monitor'}),"
+        " 'seq': lab.publish('t', 1)}))\nlab.stop()"
+    )
+    with Kernel() as kernel:
+        (ready,) = kernel.replies(kernel.send(setup))
+        assert ready["status"] == "ok"
+        ids = kernel.send(run)
+        time.sleep(scaled(5))
+        kernel.km.interrupt_kernel()
+        (interrupted,) = kernel.replies(ids)
+        (after,) = kernel.replies(kernel.send(check))
+    assert (interrupted["status"], interrupted["ename"]) == ("error", "KeyboardInterrupt")
+    assert json.loads(str(after["stdout"])) == {"children": 0, "threads": [], "seq": 1}
