@@ -44,6 +44,7 @@ import pandas as pd
 import psutil
 from tqdm.auto import tqdm
 
+from rtlab import tables
 from rtlab.aio import run_sync
 from rtlab.clients import CLIENTS, Client, LongPollClient, PollClient
 from rtlab.message import Message
@@ -131,6 +132,25 @@ class Scenario:
         return max(1, round(self.rate * self.duration)) * self.burst
 
 
+#: What `Result.table()` shows unless told otherwise.
+TABLE_COLUMNS = ("delivered", "losses", "p50_ms", "p99_ms", "requests_per_msg", "bytes_per_msg")
+
+CPU_TICK_S = 0.01  # psutil reads CPU times from /proc in clock ticks of 1/100 s
+CPU_MIN_TICKS = 20  # a figure counted in ticks is kept from 20 of them (within 5 %)
+
+
+def resolved_cpu(seconds: pd.Series) -> pd.Series:
+    """CPU seconds where the measurement resolves them, else NaN.
+
+    A figure that falls on the clock-tick grid was counted in ticks, and is
+    off by up to one tick: it is kept only from CPU_MIN_TICKS ticks up. A
+    figure off the grid comes from a finer clock and is kept as it is.
+    """
+    ticks = seconds / CPU_TICK_S
+    on_grid = (ticks - ticks.round()).abs() < 1e-6
+    return seconds.where(~on_grid | (ticks >= CPU_MIN_TICKS))
+
+
 @dataclass
 class Result:
     deliveries: pd.DataFrame
@@ -155,7 +175,8 @@ class Result:
         )
 
     def summary(self) -> pd.DataFrame:
-        """One row per run: the headline figures (latency percentiles, cost per message)."""
+        """One row per run: the headline figures (latency percentiles, cost per message,
+        server CPU per message where its clock resolves it, peak RSS)."""
         lat = self.deliveries.groupby("run")["latency_ms"]
         knobs = ["rate", "burst", "message_size", "duration", "poll_interval", "topics"]
         table = self.runs.set_index("run")[
@@ -181,7 +202,14 @@ class Result:
         delivered = table["delivered"].where(table["delivered"] > 0)
         table["requests_per_msg"] = table["requests"] / delivered
         table["bytes_per_msg"] = (table["bytes_down"] + table["bytes_up"]) / delivered
+        table["server_cpu_us_per_msg"] = resolved_cpu(table["server_cpu_s"]) / delivered * 1e6
+        if "peak_rss_mb" in self.runs:
+            table["peak_rss_mb"] = self.runs.set_index("run")["peak_rss_mb"]
         return table.reset_index()
+
+    def table(self, columns: Sequence[str] = TABLE_COLUMNS) -> pd.DataFrame:
+        """`summary()` for reading: those columns, under headers with units, rounded."""
+        return tables.readable(self.summary(), columns)
 
     def save(self, name: str, directory: str | Path = DATA_DIR) -> Path:
         """Write `NAME.deliveries.csv.gz`, `NAME.runs.csv` and `NAME.meta.json`."""
@@ -476,13 +504,23 @@ def headline(result: Result) -> str:
     )
 
 
-def compare(fresh: Result, recorded: Result) -> pd.DataFrame:
-    """Fresh figures next to recorded ones, per scenario: p50/p99 and bytes per message,
-    with fresh/recorded ratios (1.0 = the same as when the reference was recorded)."""
-    columns = ["scenario", "p50_ms", "p99_ms", "bytes_per_msg"]
+def compare(
+    fresh: Result,
+    recorded: Result,
+    measures: Sequence[str] = ("p50_ms", "p99_ms", "bytes_per_msg"),
+) -> pd.DataFrame:
+    """Fresh figures next to recorded ones, per scenario, for reading: under each
+    measure's header, the fresh value, the recorded one and fresh/recorded
+    (1.0 = the same as when the reference was recorded), rounded."""
+    columns = ["scenario", *measures]
     joined = fresh.summary()[columns].merge(
         recorded.summary()[columns], on="scenario", suffixes=("", "_recorded")
     )
-    for column in columns[1:]:
-        joined[f"{column}_ratio"] = joined[column] / joined[f"{column}_recorded"]
-    return joined
+    parts: dict[tuple[str, str], pd.Series] = {}
+    for measure in measures:
+        label = tables.header(measure)
+        parts[(label, "fresh")] = tables.rounded(joined[measure], measure)
+        parts[(label, "recorded")] = tables.rounded(joined[f"{measure}_recorded"], measure)
+        ratio = joined[measure] / joined[f"{measure}_recorded"]
+        parts[(label, "fresh/recorded")] = ratio.round(2)
+    return pd.DataFrame(parts).set_axis(pd.Index(joined["scenario"], name="scenario"))

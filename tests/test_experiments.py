@@ -12,8 +12,10 @@ from rtlab.experiments import (
     TECHNIQUES,
     Result,
     Scenario,
+    compare,
     headline,
     load,
+    resolved_cpu,
     run,
     standard_comparison,
     vary,
@@ -204,3 +206,76 @@ def test_long_labels_still_make_valid_topics() -> None:
     result = run(scenario, progress=False)
     assert result.runs.iloc[0]["losses"] == 0
     assert result.runs.iloc[0]["last_error"] == ""
+
+
+def made_up(p50s: list[float], cpu: list[float]) -> Result:
+    """A Result built by hand: one delivery per run at the given latency."""
+    runs = pd.DataFrame(
+        {
+            "run": range(len(p50s)),
+            "scenario": [f"sse x{i}" for i in range(len(p50s))],
+            "technique": "sse",
+            "network": "loopback",
+            "clients": 1,
+            "delivered": 1,
+            "losses": 0,
+            "duplicates": 0,
+            "gaps": 0,
+            "requests": 1,
+            "bytes_down": 220.7,
+            "bytes_up": 0.0,
+            "server_cpu_s": cpu,
+            "peak_rss_mb": 76.860962,
+        }
+    )
+    deliveries = pd.DataFrame({"run": range(len(p50s)), "latency_ms": p50s})
+    return Result(deliveries, runs)
+
+
+def test_server_cpu_is_kept_only_where_its_clock_resolves_it() -> None:
+    seconds = pd.Series([0.01, 0.19, 0.2, 0.35, 0.0123456789, float("nan")])
+    kept = resolved_cpu(seconds)
+    assert kept.isna().tolist() == [True, True, False, False, False, True]
+    assert kept[2:5].tolist() == [0.2, 0.35, 0.0123456789]
+
+
+def test_summary_gives_cpu_per_message_and_peak_memory() -> None:
+    summary = made_up([1.0, 2.0], cpu=[0.03, 0.000150]).summary()
+    assert summary["server_cpu_us_per_msg"].isna().tolist() == [True, False]
+    assert summary["server_cpu_us_per_msg"][1] == pytest.approx(150.0)
+    assert summary["peak_rss_mb"].tolist() == [76.860962, 76.860962]
+
+
+def test_table_shows_units_and_rounded_figures() -> None:
+    table = made_up([1.237671, 31.5], cpu=[0.03, 0.000150]).table(
+        ["clients", "p50_ms", "server_cpu_us_per_msg", "peak_rss_mb"]
+    )
+    assert list(table.columns) == ["clients", "p50 (ms)", "server CPU (µs/msg)", "peak RSS (MB)"]
+    assert list(table.index) == ["sse x0", "sse x1"] and table.index.name == "scenario"
+    assert table["p50 (ms)"].tolist() == [1.24, 31.5]
+    assert table["server CPU (µs/msg)"].tolist() == [pd.NA, 150]
+    assert table["peak RSS (MB)"].tolist() == [76.9, 76.9]
+    default = made_up([1.0], cpu=[0.5]).table()
+    assert list(default.columns) == [
+        "delivered",
+        "lost",
+        "p50 (ms)",
+        "p99 (ms)",
+        "requests/msg",
+        "wire bytes/msg",
+    ]
+    assert default["wire bytes/msg"].tolist() == [221]
+
+
+def test_compare_puts_fresh_recorded_and_ratio_under_each_measure() -> None:
+    table = compare(made_up([0.5, 60.123], [0.1, 0.1]), made_up([0.4, 60.0], [0.1, 0.1]))
+    assert list(table.columns) == [
+        (measure, kind)
+        for measure in ("p50 (ms)", "p99 (ms)", "wire bytes/msg")
+        for kind in ("fresh", "recorded", "fresh/recorded")
+    ]
+    assert list(table.index) == ["sse x0", "sse x1"] and table.index.name == "scenario"
+    assert table[("p50 (ms)", "fresh")].tolist() == [0.5, 60.12]
+    assert table[("p50 (ms)", "recorded")].tolist() == [0.4, 60.0]
+    assert table[("p50 (ms)", "fresh/recorded")].tolist() == [1.25, 1.0]
+    assert table[("wire bytes/msg", "fresh")].tolist() == [221, 221]
