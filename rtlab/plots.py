@@ -1,7 +1,9 @@
 """Plotly figures from `rtlab.experiments` frames: DataFrame in, Figure out, no I/O.
 
-Every figure has a title, axis titles with units and a legend, so it can be
-read on its own in a notebook or an exported report.
+Every figure has a title, axis titles with units (each unit once) and a
+legend, so it can be read on its own in a notebook or an exported report. Log
+axes label their ticks as plain numbers (`LOG_AXIS`): plotly's default writes
+only the leading digit between decades ("5 2 5 100 2"), which reads as noise.
 """
 
 from __future__ import annotations
@@ -10,12 +12,19 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from rtlab.experiments import CPU_MIN_TICKS, CPU_TICK_S
 
 __all__ = [
+    "KNOBS",
+    "LOG_AXIS",
+    "MEASURES",
     "cost_per_message",
     "fault_recovery",
     "idle_connections",
     "knob_curve",
+    "knob_title",
     "latency_box",
     "latency_by_client",
     "latency_cdf",
@@ -25,6 +34,9 @@ __all__ = [
 
 TECHNIQUE_ORDER = ["poll", "longpoll", "stream", "iframe", "sse", "ws"]
 COLORS = dict(zip(TECHNIQUE_ORDER, px.colors.qualitative.Safe, strict=False))
+
+#: Settings for a log axis: every tick label a whole number ("20 50 100 200").
+LOG_AXIS = {"type": "log", "tickformat": "~g"}
 
 
 def _ordered(frame: pd.DataFrame) -> list[str]:
@@ -56,7 +68,7 @@ def latency_cdf(deliveries: pd.DataFrame, title: str = "Delivery latency") -> go
         yaxis_title="fraction of messages delivered",
         legend_title="technique",
     )
-    figure.update_xaxes(type="log")
+    figure.update_xaxes(**LOG_AXIS)
     return figure
 
 
@@ -74,22 +86,22 @@ def latency_box(deliveries: pd.DataFrame, title: str = "Latency per technique") 
         labels={"latency_ms": "latency (ms, log scale)", "technique": "technique"},
     )
     figure.update_layout(legend_title="technique")
+    figure.update_yaxes(**LOG_AXIS)
     return figure
 
 
 def cost_per_message(summary: pd.DataFrame, title: str = "Cost per delivered message") -> go.Figure:
-    """Requests and wire bytes per delivered message (log scale), from `Result.summary()`."""
-    figure = go.Figure()
-    figure.add_bar(x=summary["scenario"], y=summary["requests_per_msg"], name="requests / message")
-    figure.add_bar(x=summary["scenario"], y=summary["bytes_per_msg"], name="wire bytes / message")
-    figure.update_layout(
-        title=title,
-        barmode="group",
-        xaxis_title="scenario",
-        yaxis_title="per delivered message (log scale)",
-        legend_title="measure",
-    )
-    figure.update_yaxes(type="log")
+    """Requests (log scale) and wire bytes per delivered message, one panel each, from
+    `Result.summary()`: two measures with different units do not share an axis."""
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    for row, (measure, name) in enumerate(
+        (("requests_per_msg", "requests / message"), ("bytes_per_msg", "wire bytes / message")), 1
+    ):
+        figure.add_bar(x=summary["scenario"], y=summary[measure], name=name, row=row, col=1)
+    figure.update_yaxes(title_text="requests per message (log scale)", **LOG_AXIS, row=1, col=1)
+    figure.update_yaxes(title_text="wire bytes per message (B)", rangemode="tozero", row=2, col=1)
+    figure.update_xaxes(title_text="scenario", row=2, col=1)
+    figure.update_layout(title=title, legend_title="measure", height=640)
     return figure
 
 
@@ -110,20 +122,64 @@ def timeline(deliveries: pd.DataFrame, title: str = "Deliveries over time") -> g
     )
     figure.update_traces(marker={"size": 4})
     figure.update_layout(legend_title="technique")
+    figure.update_yaxes(**LOG_AXIS)
     return figure
 
 
+#: Scenario knobs: (what the axis calls it, its unit; "" for a count).
+KNOBS: dict[str, tuple[str, str]] = {
+    "clients": ("clients", ""),
+    "topics": ("topics", ""),
+    "rate": ("publish rate", "messages/s"),
+    "burst": ("messages per publish", ""),
+    "message_size": ("message size", "characters"),
+    "duration": ("publishing time", "s"),
+    "poll_interval": ("poll interval", "s"),
+    "longpoll_timeout": ("long-poll timeout", "s"),
+    "delay_ms": ("one-way delay", "ms"),
+}
+
+#: `Result.summary()` measures, as an axis names them (unit included).
+MEASURES: dict[str, str] = {
+    "p50_ms": "median latency (ms)",
+    "p99_ms": "p99 latency (ms)",
+    "bytes_per_msg": "wire bytes per message (B)",
+    "requests_per_msg": "requests per message",
+    "server_cpu_s": "server CPU (s)",
+    "server_cpu_us_per_msg": "server CPU per message (µs)",
+    "peak_rss_mb": "peak RSS (MB)",
+}
+
+
+MAX_KNOB_TICKS = 12  # up to this many knob values, each is a tick
+
+#: Why a run may have no figure for a measure (it is NaN in `Result.summary()`).
+UNRESOLVED: dict[str, str] = {
+    "server_cpu_us_per_msg": f"under {CPU_MIN_TICKS * CPU_TICK_S:g} s of server CPU, "
+    f"counted in {CPU_TICK_S * 1000:g} ms clock ticks",
+}
+
+
+def knob_title(knob: str, unit: str | None = None) -> str:
+    """`KNOBS`' name for a knob with its unit, once: ("clients", unit="clients") ->
+    "clients", ("poll_interval",) -> "poll interval (s)". `unit` overrides the
+    known one; a unit that is the name itself (a count) is not repeated."""
+    name, known = KNOBS.get(knob, (knob, ""))
+    unit = known if unit is None else unit
+    return f"{name} ({unit})" if unit and unit != name else name
+
+
 def knob_curve(
-    summary: pd.DataFrame, knob: str, measure: str = "p50_ms", unit: str = ""
+    summary: pd.DataFrame, knob: str, measure: str = "p50_ms", unit: str | None = None
 ) -> go.Figure:
-    """A measure (p50_ms, p99_ms, bytes_per_msg, server_cpu_s...) against one scenario knob."""
-    labels = {
-        "p50_ms": "median latency (ms)",
-        "p99_ms": "p99 latency (ms)",
-        "bytes_per_msg": "wire bytes per message",
-        "requests_per_msg": "requests per message",
-        "server_cpu_s": "server CPU (s)",
-    }
+    """A measure of `MEASURES` against one scenario knob, one line per technique.
+
+    The ticks are the knob's values; values ten times apart or more go on a log
+    axis. Runs that have no figure for the measure (NaN: e.g. server CPU the
+    clock does not resolve) are left out, and the figure says how many.
+    """
+    label = MEASURES.get(measure, measure)
+    values = sorted(summary[knob].unique())
     figure = px.line(
         summary.sort_values(knob),
         x=knob,
@@ -132,11 +188,36 @@ def knob_curve(
         markers=True,
         color_discrete_map=COLORS,
         category_orders={"technique": _ordered(summary)},
-        title=f"{labels.get(measure, measure)} vs {knob}",
-        labels={knob: f"{knob} ({unit})" if unit else knob, measure: labels.get(measure, measure)},
+        title=f"{label} vs {KNOBS.get(knob, (knob, ''))[0]}",
+        labels={knob: knob_title(knob, unit), measure: label},
     )
     figure.update_layout(legend_title="technique")
+    if len(values) <= MAX_KNOB_TICKS:
+        figure.update_xaxes(tickvals=values, ticktext=[f"{v:g}" for v in values])
+    if values[0] > 0 and values[-1] >= 10 * values[0]:
+        figure.update_xaxes(type="log", title_text=f"{knob_title(knob, unit)}, log scale")
+    missing = int(summary[measure].isna().sum())
+    if missing:
+        _note_missing(figure, missing, len(summary), UNRESOLVED.get(measure, f"no {label}"))
     return figure
+
+
+def _note_missing(figure: go.Figure, missing: int, runs: int, reason: str) -> None:
+    """Say on the figure how many runs have no point and why; with none left, in
+    the middle, and without the y ticks of an empty axis."""
+    empty = missing == runs
+    figure.add_annotation(
+        text=f"{missing} of {runs} runs left out: {reason}",
+        xref="paper",
+        yref="paper",
+        x=0.5 if empty else 0.02,
+        y=0.5 if empty else 0.98,
+        xanchor="center" if empty else "left",
+        yanchor="middle" if empty else "top",
+        showarrow=False,
+    )
+    if empty:
+        figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
 
 
 def fault_recovery(
@@ -232,4 +313,5 @@ def latency_by_client(
         labels={"latency_ms": "latency (ms, log scale)", "client_kind": "client"},
     )
     figure.update_layout(legend_title="client", xaxis_title="technique")
+    figure.update_yaxes(**LOG_AXIS)
     return figure

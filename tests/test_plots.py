@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -44,20 +47,40 @@ def summary() -> pd.DataFrame:
     )
 
 
+def axes(figure: go.Figure) -> list[Any]:
+    return [figure.layout[name] for name in figure.layout if name.startswith(("xaxis", "yaxis"))]
+
+
 def check_readable(figure: go.Figure) -> None:
+    """A title, a legend with a title and named traces, and every axis titled with
+    its unit said once; log axes label their ticks as plain numbers."""
     layout = figure.layout
     assert layout.title.text
-    assert layout.xaxis.title.text and layout.yaxis.title.text
     assert layout.legend.title.text
     assert all(trace.name for trace in figure.data)
+    for axis in axes(figure):
+        if axis.showticklabels is False:
+            continue  # a shared axis, titled and labelled on its other panel
+        assert axis.title.text
+        assert not DOUBLED.search(axis.title.text), axis.title.text
+        if axis.type == "log":
+            assert axis.tickformat == "~g" or axis.tickvals is not None
+
+
+DOUBLED = re.compile(r"\b([\w/ ]+) \(\1\)")
+
+
+def test_doubled_units_are_caught() -> None:
+    assert DOUBLED.search("clients (clients)")
+    assert not DOUBLED.search("poll interval (s)")
 
 
 def test_latency_cdf(deliveries: pd.DataFrame) -> None:
     figure = plots.latency_cdf(deliveries)
     check_readable(figure)
     assert [t.name for t in figure.data] == ["poll", "sse", "ws"]
-    assert "ms" in figure.layout.xaxis.title.text
-    assert figure.layout.xaxis.type == "log"
+    assert figure.layout.xaxis.title.text == "latency: receive − publish (ms, log scale)"
+    assert (figure.layout.xaxis.type, figure.layout.xaxis.tickformat) == ("log", "~g")
     ys = figure.data[0].y
     assert ys[-1] == 1.0 and list(ys) == sorted(ys)
 
@@ -65,22 +88,92 @@ def test_latency_cdf(deliveries: pd.DataFrame) -> None:
 def test_latency_box_and_timeline(deliveries: pd.DataFrame) -> None:
     for figure in (plots.latency_box(deliveries), plots.timeline(deliveries)):
         check_readable(figure)
-        assert "ms" in figure.layout.yaxis.title.text
+        assert figure.layout.yaxis.title.text == "latency (ms, log scale)"
+        assert (figure.layout.yaxis.type, figure.layout.yaxis.tickformat) == ("log", "~g")
 
 
-def test_cost_per_message_is_log_scale(summary: pd.DataFrame) -> None:
+def test_latency_by_client_labels_its_log_axis(deliveries: pd.DataFrame) -> None:
+    runs = pd.DataFrame({"run": [0], "client_kind": ["browser"]})
+    figure = plots.latency_by_client(deliveries.assign(run=0), runs)
+    check_readable(figure)
+    assert (figure.layout.yaxis.type, figure.layout.yaxis.tickformat) == ("log", "~g")
+
+
+def test_cost_per_message_gives_each_measure_its_own_axis(summary: pd.DataFrame) -> None:
     figure = plots.cost_per_message(summary)
     check_readable(figure)
-    assert figure.layout.yaxis.type == "log"
     assert [t.name for t in figure.data] == ["requests / message", "wire bytes / message"]
+    assert [(t.xaxis, t.yaxis) for t in figure.data] == [("x", "y"), ("x2", "y2")]
+    layout = figure.layout
+    assert layout.yaxis.title.text == "requests per message (log scale)"
+    assert (layout.yaxis.type, layout.yaxis.tickformat) == ("log", "~g")
+    assert layout.yaxis2.title.text == "wire bytes per message (B)"
+    assert layout.yaxis2.type is None  # linear
+    assert layout.xaxis2.title.text == "scenario"
 
 
-def test_knob_curve_has_units(summary: pd.DataFrame) -> None:
+def test_knob_curve_names_the_knob_with_its_unit(summary: pd.DataFrame) -> None:
     figure = plots.knob_curve(summary, "poll_interval", "p50_ms", unit="s")
     check_readable(figure)
-    assert figure.layout.xaxis.title.text == "poll_interval (s)"
+    assert figure.layout.title.text == "median latency (ms) vs poll interval"
+    assert figure.layout.xaxis.title.text == "poll interval (s)"
+    assert figure.layout.xaxis.type is None  # 0.5 to 1: linear
+    assert list(figure.layout.xaxis.tickvals) == [0.5, 1.0]
+    assert list(figure.layout.xaxis.ticktext) == ["0.5", "1"]
     assert figure.layout.yaxis.title.text == "median latency (ms)"
     assert sorted(t.name for t in figure.data) == ["poll", "sse"]
+
+
+def test_knob_curve_says_a_unit_once(summary: pd.DataFrame) -> None:
+    clients = summary.assign(clients=[1, 1, 5, 5])
+    figure = plots.knob_curve(clients, "clients", "bytes_per_msg", unit="clients")
+    check_readable(figure)
+    assert figure.layout.xaxis.title.text == "clients"
+    assert figure.layout.yaxis.title.text == "wire bytes per message (B)"
+    assert plots.knob_title("clients") == "clients"
+    assert plots.knob_title("rate") == "publish rate (messages/s)"
+    assert plots.knob_title("rate", "messages/s") == "publish rate (messages/s)"
+    assert plots.knob_title("poll_interval", "ms") == "poll interval (ms)"
+    assert plots.knob_title("mystery") == "mystery"
+    assert plots.knob_title("mystery", "s") == "mystery (s)"
+
+
+def test_knob_curve_spanning_a_decade_is_log_with_the_knob_values_as_ticks(
+    summary: pd.DataFrame,
+) -> None:
+    rates = pd.concat([summary, summary.iloc[:2]], ignore_index=True)
+    rates["rate"] = [5.0, 5.0, 50.0, 50.0, 200.0, 200.0]
+    figure = plots.knob_curve(rates, "rate", "p50_ms")
+    check_readable(figure)
+    assert figure.layout.xaxis.type == "log"
+    assert figure.layout.xaxis.title.text == "publish rate (messages/s), log scale"
+    assert list(figure.layout.xaxis.tickvals) == [5.0, 50.0, 200.0]
+    assert list(figure.layout.xaxis.ticktext) == ["5", "50", "200"]
+
+
+def test_knob_curve_leaves_out_unresolved_runs_and_says_so(summary: pd.DataFrame) -> None:
+    cpu = summary.assign(
+        clients=[1, 1, 5, 5], server_cpu_us_per_msg=[np.nan, 120.0, np.nan, np.nan]
+    )
+    figure = plots.knob_curve(cpu, "clients", "server_cpu_us_per_msg")
+    check_readable(figure)
+    assert figure.layout.yaxis.title.text == "server CPU per message (µs)"
+    (note,) = figure.layout.annotations
+    assert note.text == (
+        "3 of 4 runs left out: under 0.2 s of server CPU, counted in 10 ms clock ticks"
+    )
+    assert (note.x, note.y) == (0.02, 0.98)
+    assert figure.layout.yaxis.showticklabels is None
+    assert not plots.knob_curve(summary, "poll_interval").layout.annotations
+
+
+def test_knob_curve_with_no_point_says_why_in_the_middle(summary: pd.DataFrame) -> None:
+    cpu = summary.assign(server_cpu_us_per_msg=np.nan)
+    figure = plots.knob_curve(cpu, "poll_interval", "server_cpu_us_per_msg")
+    (note,) = figure.layout.annotations
+    assert note.text.startswith("4 of 4 runs left out: ")
+    assert (note.x, note.y) == (0.5, 0.5)
+    assert figure.layout.yaxis.showticklabels is False
 
 
 def test_reliability_figures_from_the_recorded_runs() -> None:
