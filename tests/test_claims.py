@@ -12,11 +12,12 @@ import asyncio
 import functools
 import math
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import plotly.graph_objects as go
 import pytest
+from tqdm import tqdm
 
 from rtlab import claims
 from rtlab.browser import BrowserUnavailable, chromium_path
@@ -233,6 +234,19 @@ def test_sse_vs_ws_text_server_load_beyond_both_tolerances_differs() -> None:
     assert "server CPU (+50%, +0.5 s for SSE)" in evidence
 
 
+def test_sse_vs_ws_text_figure_shows_a_clock_tick_on_cpu_counted_in_ticks() -> None:
+    figure = claims._text_figure(text_figures(sse_server_cpu_s=0.06, ws_server_cpu_s=0.07))
+    cpu = [trace for trace in figure.data if trace.xaxis == "x4"]
+    assert [(t.name, t.error_y.value) for t in cpu] == [("sse", 0.01), ("ws", 0.01)]
+    assert figure.layout.annotations[3].text == "server CPU (± one 10 ms clock tick)"
+    assert figure.layout.title.text == (
+        "SSE vs WebSocket for text: 10 clients, 20 msg/s, 4G, server in its own process"
+    )
+    fine = claims._text_figure(text_figures(sse_server_cpu_s=0.0612, ws_server_cpu_s=0.0703))
+    assert all(trace.error_y.value is None for trace in fine.data)
+    assert fine.layout.annotations[3].text == "server CPU"
+
+
 @pytest.mark.parametrize(
     ("check_ms", "expected"), [(60.0, "holds"), (200.0, "depends"), (530.0, "does not hold")]
 )
@@ -318,11 +332,87 @@ def test_evaluate_all_reads_quick_mode_from_the_environment(
     assert fake_claims == [True, True, False, False, True, True]
 
 
-def test_table_has_one_row_per_claim(fake_claims: list[bool]) -> None:
-    frame = claims.table(claims.evaluate_all(quick=True))
+class RecordedBar(tqdm):  # type: ignore[misc]
+    """A real (text) progress bar that remembers itself and each postfix it showed."""
+
+    made: ClassVar[list[RecordedBar]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.postfixes: list[str] = []
+        super().__init__(*args, **kwargs)
+        self.shown = not self.disable  # closing a bar disables it
+        RecordedBar.made.append(self)
+
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
+        self.postfixes.append(s)
+        super().set_postfix_str(s, refresh)
+
+
+@pytest.fixture
+def bars(monkeypatch: pytest.MonkeyPatch) -> list[RecordedBar]:
+    RecordedBar.made = []
+    monkeypatch.setattr(claims, "tqdm", RecordedBar)
+    return RecordedBar.made
+
+
+def test_evaluate_all_steps_a_bar_once_per_claim_named_while_it_runs(
+    fake_claims: list[bool], bars: list[RecordedBar]
+) -> None:
+    claims.evaluate_all(quick=True)
+    (bar,) = bars
+    assert (bar.desc, bar.unit, bar.shown) == ("claims", "claim", True)
+    assert bar.n == bar.total == 2
+    assert bar.postfixes == ["a", "b", ""]  # the running claim, then nothing once complete
+
+
+def test_evaluate_all_progress_can_be_turned_off(
+    fake_claims: list[bool], bars: list[RecordedBar]
+) -> None:
+    assert [r.key for r in claims.evaluate_all(quick=True, progress=False)] == ["a", "b"]
+    (bar,) = bars
+    assert bar.shown is False
+
+
+def test_a_failing_claim_leaves_the_bar_short_of_complete(
+    monkeypatch: pytest.MonkeyPatch, bars: list[RecordedBar]
+) -> None:
+    async def fails(quick: bool) -> tuple[dict[str, float], Any]:
+        raise RuntimeError("the lab broke")
+
+    broken = claims.Claim("broken", "claim", "seed 00X", fails, lambda f: ("holds", "."))
+    monkeypatch.setattr(claims, "CLAIMS", {"broken": broken})
+    with pytest.raises(RuntimeError, match="the lab broke"):
+        claims.evaluate_all(quick=True)
+    (bar,) = bars
+    assert (bar.n, bar.total) == (0, 1)
+
+
+async def test_evaluate_all_works_inside_a_running_loop(
+    fake_claims: list[bool], bars: list[RecordedBar]
+) -> None:
+    """As in a notebook cell: the kernel's loop is running in this thread."""
+    assert [r.key for r in claims.evaluate_all(quick=True)] == ["a", "b"]
+    assert bars[0].n == bars[0].total == 2
+
+
+def test_table_shows_one_row_per_claim_whole(fake_claims: list[bool]) -> None:
+    shown = claims.table(claims.evaluate_all(quick=True, progress=False))
+    frame = shown.data
     assert list(frame.columns) == ["claim", "source", "verdict", "evidence"]
-    assert list(frame.index) == ["a", "b"]
+    assert list(frame.index) == ["a", "b"] and frame.index.name == "key"
     assert frame.loc["a", "evidence"] == "x was 1.0"
+    assert shown.wrap == ("claim", "evidence")
+
+
+def test_table_keeps_long_evidence_whole() -> None:
+    evidence = "On 4G at 20 msg/s, median latency (ms) was " + "ws 31.2, " * 40 + "poll 586."
+    result = ClaimResult("k", "A claim. " * 12, "seed 000", "holds", evidence, {})
+    shown = claims.table([result])
+    page = shown._repr_html_()
+    assert evidence in page and "A claim. " * 12 in page and "…" not in page
+    assert " ".join(repr(shown).split()) == " ".join(
+        f"k · seed 000 · holds claim: {'A claim. ' * 12} evidence: {evidence}".split()
+    )
 
 
 def test_unknown_claim_is_a_value_error() -> None:
