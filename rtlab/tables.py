@@ -1,11 +1,12 @@
 """Tables a person reads: units in the headers, figures rounded, long text whole.
 
-`Result.summary()` and `claims.table()` hold the data; this module is how it
-is shown. `readable(summary, columns)` keeps the columns asked for, names each
-with its unit ("p50 (ms)", "peak RSS (MB)") and rounds it to the decimals its
-measurement supports, so nothing reads "76.860962". `TextTable` shows a frame
-of sentences (the claims and their evidence) wrapped and left-aligned: pandas
-would cut each cell at 50 characters with "…".
+`Result.summary()` and the claims' results hold the data; this module is how
+it is shown (`Result.table()`, `compare()`, `claims.table()`). `readable()`
+keeps the columns asked for, names each with its unit ("p50 (ms)", "peak RSS
+(MB)") and rounds it to the decimals its measurement supports, so nothing
+reads "76.860962". `TextTable` shows a frame of sentences (the claims and
+their evidence) wrapped and left-aligned: pandas would cut each cell at 50
+characters with "…".
 """
 
 from __future__ import annotations
