@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any, Self
 
-import psutil
 from aiohttp import web
 
+from rtlab.cputime import thread_cpu_seconds
 from rtlab.hub import Hub
 from rtlab.server.app import make_app
 from rtlab.server.common import HUB, METRICS, Settings
@@ -180,15 +181,13 @@ class Lab:
         """CPU time (user + system) used so far by the server's own thread.
 
         The server shares the process with the clients, so process-wide CPU
-        would mix the two; Linux reports each thread's time separately.
+        would mix the two; Linux reports each thread's time separately, to the
+        nanosecond (`rtlab.cputime`).
         """
         thread = self._thread
         if thread is None or thread.native_id is None:
             raise RuntimeError("the lab is not running: call start() first")
-        for info in psutil.Process().threads():
-            if info.id == thread.native_id:
-                return float(info.user_time + info.system_time)
-        raise RuntimeError("the server thread is not visible to psutil")
+        return thread_cpu_seconds(os.getpid(), thread.native_id)
 
     @property
     def hub(self) -> Hub:

@@ -85,6 +85,7 @@ from tqdm.auto import tqdm
 
 from rtlab.aio import run_sync
 from rtlab.clients import CLIENTS, Client
+from rtlab.cputime import process_cpu_seconds
 from rtlab.message import Gap, Message, dumps
 from rtlab.servers import ProcessServer
 
@@ -502,10 +503,9 @@ class _ClientProcess:
 
     def cpu_seconds(self) -> float:
         try:
-            times = self.ps.cpu_times()
+            return process_cpu_seconds(self.ps.pid)
         except psutil.NoSuchProcess:
             return 0.0
-        return float(times.user + times.system)
 
     async def receive(self, expected: str, timeout: float) -> Any:
         ready = await asyncio.to_thread(self.conn.poll, timeout)

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import aiohttp
 import psutil
 
+from rtlab.cputime import process_cpu_seconds
 from rtlab.lab import Lab
 
 __all__ = ["ProcessServer", "ServerHandle", "ThreadServer", "start_server"]
@@ -90,8 +91,7 @@ class ProcessServer:
             return int(body["seq"])
 
     def cpu_seconds(self) -> float:
-        times = self.process.cpu_times()
-        return float(times.user + times.system)
+        return process_cpu_seconds(self.process.pid)
 
     def rss_bytes(self) -> int:
         return int(self.process.memory_info().rss)
