@@ -49,7 +49,7 @@ from rtlab.experiments import Result, Scenario, arun
 from rtlab.lab import Lab
 from rtlab.message import Message
 from rtlab.netem import LinkSettings, Relay
-from rtlab.plots import COLORS, latency_cdf
+from rtlab.plots import COLORS, LOG_AXIS, latency_cdf
 from rtlab.profiles import PROFILES, get_profile
 
 __all__ = [
@@ -260,8 +260,9 @@ class _Track:
         return {
             "technique": self.technique,
             "delivered": self.delivered,
-            "p50_ms": self.histogram.quantile(0.5),
-            "p99_ms": self.histogram.quantile(0.99),
+            # the histogram's buckets are a few % wide: more decimals would be noise
+            "p50_ms": round(self.histogram.quantile(0.5), 2),
+            "p99_ms": round(self.histogram.quantile(0.99), 2),
             "requests": self.requests,
             "gaps": sum(c.stats.gaps + c.stats.holes for c in self.clients),
             "duplicates": sum(c.stats.duplicates for c in self.clients),
@@ -738,7 +739,7 @@ class Dashboard:
         )
         figure.update_yaxes(
             title_text=f"median latency, last {self.window:g} s (ms, log scale)",
-            type="log",
+            **LOG_AXIS,
             row=1,
             col=1,
         )

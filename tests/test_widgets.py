@@ -75,6 +75,8 @@ async def test_dashboard_headless_run_fills_table_and_chart_then_closes_cleanly(
     assert layout.legend.title.text == "technique"
     assert "(s)" in layout.xaxis2.title.text
     assert "(ms" in layout.yaxis.title.text
+    assert (layout.yaxis.type, layout.yaxis.tickformat) == ("log", "~g")  # "20 50 100", not "2 5"
+    assert all(round(v, 2) == v for v in table[["p50_ms", "p99_ms"]].to_numpy().ravel())
     assert "(req/s)" in layout.yaxis2.title.text
     assert "<td" in dash.table.value and "p99 (ms)" in dash.table.value
 
