@@ -43,7 +43,6 @@ import pandas as pd
 import plotly.graph_objects as go
 from aiohttp import WSMsgType, web
 from plotly.subplots import make_subplots
-from tqdm.auto import tqdm
 
 from rtlab.aio import quick_mode, run_sync, timeout_factor
 from rtlab.clients import Client, LongPollClient, SSEClient, WSClient
@@ -53,6 +52,7 @@ from rtlab.message import Message, now_ms
 from rtlab.netem import LinkSettings, Relay
 from rtlab.plots import COLORS, LOG_AXIS
 from rtlab.profiles import get_profile
+from rtlab.progress import progress_bar
 from rtlab.tables import TextTable
 from rtlab.wire.sse import SSEDecoder
 
@@ -1287,7 +1287,7 @@ def evaluate_all(quick: bool | None = None, progress: bool = True) -> list[Claim
     claims on a worker thread.
     """
     chosen = quick_mode() if quick is None else quick
-    with tqdm(total=len(CLAIMS), desc="claims", unit="claim", disable=not progress) as bar:
+    with progress_bar(total=len(CLAIMS), desc="claims", unit="claim", disable=not progress) as bar:
         return run_sync(_aevaluate_all(chosen, bar))
 
 

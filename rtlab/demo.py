@@ -14,11 +14,10 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from rtlab.clients import CLIENTS, Client
 from rtlab.lab import Lab
 from rtlab.message import Gap, Message, Restart
+from rtlab.progress import progress_bar
 
 __all__ = ["DemoRow", "format_table", "live_demo", "run_demo"]
 
@@ -74,7 +73,9 @@ async def live_demo(
             asyncio.create_task(_consume(c, last, received[n])) for n, c in clients.items()
         ]
         await asyncio.sleep(0.2)  # let every client connect before the first message
-        with tqdm(total=messages, desc="publishing", unit="msg", disable=not progress) as bar:
+        with progress_bar(
+            total=messages, desc="publishing", unit="msg", disable=not progress
+        ) as bar:
             for i in range(messages):
                 await lab.apublish(topic, {"i": i, "text": f"message {i}"})
                 bar.update()

@@ -42,7 +42,6 @@ from typing import Any
 
 import pandas as pd
 import psutil
-from tqdm.auto import tqdm
 
 from rtlab import tables
 from rtlab.aio import run_sync
@@ -50,6 +49,7 @@ from rtlab.clients import CLIENTS, Client, LongPollClient, PollClient
 from rtlab.message import Message
 from rtlab.netem import Relay
 from rtlab.profiles import PROFILES, get_profile
+from rtlab.progress import progress_bar
 from rtlab.servers import ServerHandle, start_server
 
 __all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "load", "run", "run_many"]
@@ -356,7 +356,7 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
             tasks.extend(consumers)
             await asyncio.sleep(0.2 + 2 * profile.delay)  # let clients connect first
             events = max(1, round(scenario.rate * scenario.duration))
-            with tqdm(
+            with progress_bar(
                 total=events,
                 desc=scenario.name,
                 unit="publish",
@@ -427,7 +427,7 @@ def run_many(scenarios: Iterable[Scenario], progress: bool = True) -> Result:
     async def all_runs() -> list[Result]:
         results = []
         for run_id, scenario in enumerate(
-            tqdm(
+            progress_bar(
                 scenarios, desc="scenarios", unit="run", disable=not progress or len(scenarios) < 2
             )
         ):

@@ -81,12 +81,12 @@ from typing import Any
 import aiohttp
 import pandas as pd
 import psutil
-from tqdm.auto import tqdm
 
 from rtlab.aio import run_sync
 from rtlab.clients import CLIENTS, Client
 from rtlab.cputime import process_cpu_seconds
 from rtlab.message import Gap, Message, dumps
+from rtlab.progress import progress_bar
 from rtlab.servers import ProcessServer
 
 __all__ = [
@@ -593,7 +593,9 @@ async def _publish_flow(
     start = loop.time()
     delays: list[float] = []
 
-    with tqdm(total=count, desc=topic, unit="msg", disable=not progress, leave=False) as bar:
+    with progress_bar(
+        total=count, desc=topic, unit="msg", disable=not progress, leave=False
+    ) as bar:
 
         async def publish(index: int) -> int:
             due = start + index / spec.rate

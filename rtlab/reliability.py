@@ -51,7 +51,6 @@ from typing import Any
 
 import aiohttp
 import pandas as pd
-from tqdm.auto import tqdm
 
 from rtlab.aio import run_sync
 from rtlab.clients import CLIENTS, Client, LongPollClient, PollClient
@@ -60,6 +59,7 @@ from rtlab.experiments import DATA_DIR, environment
 from rtlab.lab import Lab
 from rtlab.message import Gap, Message, Restart, now_ms
 from rtlab.netem import LinkSettings, Relay
+from rtlab.progress import progress_bar
 from rtlab.servers import ProcessServer
 
 __all__ = [
@@ -188,7 +188,7 @@ async def afaults(plan: FaultPlan | None = None, progress: bool = True) -> pd.Da
         cutters = [asyncio.create_task(cutter(t)) for t in plan.techniques]
         restart_index = int(plan.messages * plan.restart_at)
         interval = plan.seconds / plan.messages
-        with tqdm(
+        with progress_bar(
             total=plan.messages, desc="faults", unit="msg", disable=not progress, leave=False
         ) as bar:
             for i in range(plan.messages):
@@ -333,7 +333,7 @@ async def aidle(plan: IdlePlan | None = None, progress: bool = True) -> pd.DataF
     try:
         await asyncio.sleep(0.3)
         start = loop.time()
-        with tqdm(
+        with progress_bar(
             total=plan.messages, desc="idle", unit="msg", disable=not progress, leave=False
         ) as bar:
             for i in range(plan.messages):
@@ -441,7 +441,7 @@ async def _slow_run(
         peak = baseline_rss = server.rss_bytes()
         pad = "x" * max(0, plan.message_size - 80)
         start = loop.time()
-        with tqdm(
+        with progress_bar(
             total=plan.messages,
             desc="slow consumer" if stalled else "baseline",
             unit="msg",
@@ -451,7 +451,7 @@ async def _slow_run(
             for i in range(plan.messages):
                 await asyncio.sleep(max(0.0, start + i / plan.rate - loop.time()))
                 await server.apublish(TOPIC, {"i": i, "pad": pad})
-                bar.update(1)  # tqdm redraws at most every 0.1 s, not per call
+                bar.update(1)  # cheap: the bar redraws at most once a second
                 if i % 200 == 0:
                     peak = max(peak, server.rss_bytes())
         last = plan.messages + 1

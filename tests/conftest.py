@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
+from typing import Any, ClassVar
 
 import pytest
+from tqdm.std import tqdm
 
+import rtlab.progress
 from rtlab.aio import timeout_factor
 from rtlab.lab import Lab
 
@@ -21,3 +25,28 @@ def scaled(seconds: float) -> float:
 def lab() -> Iterator[Lab]:
     with Lab(heartbeat=1.0, retry_ms=20) as running:
         yield running
+
+
+class RecordedBar(tqdm):  # type: ignore[misc]
+    """A real (text) progress bar, drawn into a buffer, that remembers itself and
+    each postfix it showed."""
+
+    made: ClassVar[list[RecordedBar]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.postfixes: list[str] = []
+        super().__init__(*args, **{**kwargs, "file": io.StringIO()})
+        self.shown = not self.disable  # closing a bar disables it
+        RecordedBar.made.append(self)
+
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
+        self.postfixes.append(s)
+        super().set_postfix_str(s, refresh)
+
+
+@pytest.fixture
+def bars(monkeypatch: pytest.MonkeyPatch) -> list[RecordedBar]:
+    """Every progress bar rtlab makes during the test, in order (`rtlab.progress`)."""
+    RecordedBar.made = []
+    monkeypatch.setattr(rtlab.progress, "tqdm", RecordedBar)
+    return RecordedBar.made

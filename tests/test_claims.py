@@ -12,18 +12,18 @@ import asyncio
 import functools
 import math
 import time
-from typing import Any, ClassVar
+from typing import Any
 
 import aiohttp
 import plotly.graph_objects as go
 import pytest
-from tqdm import tqdm
 
 from rtlab import claims
 from rtlab.browser import BrowserUnavailable, chromium_path
 from rtlab.claims import VERDICTS, ClaimResult
 from rtlab.lab import Lab
 from rtlab.server.common import Settings
+from tests.conftest import RecordedBar
 
 # -- rules on synthetic figures -----------------------------------------------------
 
@@ -330,29 +330,6 @@ def test_evaluate_all_reads_quick_mode_from_the_environment(
     claims.evaluate_all()
     claims.evaluate_all(quick=True)
     assert fake_claims == [True, True, False, False, True, True]
-
-
-class RecordedBar(tqdm):  # type: ignore[misc]
-    """A real (text) progress bar that remembers itself and each postfix it showed."""
-
-    made: ClassVar[list[RecordedBar]] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.postfixes: list[str] = []
-        super().__init__(*args, **kwargs)
-        self.shown = not self.disable  # closing a bar disables it
-        RecordedBar.made.append(self)
-
-    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
-        self.postfixes.append(s)
-        super().set_postfix_str(s, refresh)
-
-
-@pytest.fixture
-def bars(monkeypatch: pytest.MonkeyPatch) -> list[RecordedBar]:
-    RecordedBar.made = []
-    monkeypatch.setattr(claims, "tqdm", RecordedBar)
-    return RecordedBar.made
 
 
 def test_evaluate_all_steps_a_bar_once_per_claim_named_while_it_runs(

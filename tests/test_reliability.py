@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
-from typing import Any, ClassVar
 
 import pandas as pd
-import pytest
-from tqdm.std import tqdm
 
 from rtlab import reliability
 from rtlab.reliability import FaultPlan, IdlePlan, SlowPlan
+from tests.conftest import RecordedBar
 
 
 async def test_cuts_and_a_restart_lose_nothing_silently() -> None:
@@ -42,25 +39,14 @@ async def test_heartbeats_keep_idle_connections_up() -> None:
     assert (off.reconnects >= off.idle_closes).all()
 
 
-class RecordedBar(tqdm):  # type: ignore[type-arg]  # tqdm's stubs are not generic here
-    """A progress bar that draws into a buffer and remembers itself."""
-
-    made: ClassVar[list[RecordedBar]] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **{**kwargs, "file": io.StringIO()})
-        RecordedBar.made.append(self)
-
-
-async def test_stalled_clients_are_ended_and_resume(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_stalled_clients_are_ended_and_resume(bars: list[RecordedBar]) -> None:
     # Linux lets a connection's send buffer grow to tcp_wmem's maximum (4 MiB) before
     # the server's writes wait at all, so the stall must outlast that: 6 MB.
     plan = SlowPlan.quick()
-    monkeypatch.setattr(reliability, "tqdm", RecordedBar)
     frame = await reliability.aslow_consumer(plan, progress=True)
-    bars = [(bar.desc, bar.n, bar.total) for bar in RecordedBar.made]
+    shown = [(bar.desc, bar.n, bar.total) for bar in bars]
     # every message published: each bar ends full (green in a notebook), not at 97 %
-    assert bars == [
+    assert shown == [
         ("baseline", plan.messages, plan.messages),
         ("slow consumer", plan.messages, plan.messages),
     ]
