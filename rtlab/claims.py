@@ -256,7 +256,7 @@ RANKING_MEASURES = {"p50_ms": "median latency", "bytes_per_msg": "wire bytes per
 
 
 async def _measure_ranking(quick: bool) -> Measurement:
-    duration = 1.5 if quick else 10.0
+    duration = 1.5 if quick else 5.0
     scenarios = [
         Scenario(
             technique,
@@ -914,7 +914,7 @@ TEXT_LABELS = {
 
 
 async def _measure_sse_vs_ws_text(quick: bool) -> Measurement:
-    clients, duration = (10, 1.5) if quick else (20, 10.0)
+    clients, duration = (10, 1.5) if quick else (20, 5.0)
     scenarios = [
         Scenario(
             technique,
@@ -1000,7 +1000,7 @@ CHECK_FAILS_SHARE = 0.25  # extra median latency of a quarter interval or more: 
 
 
 async def _measure_longpoll_check(quick: bool) -> Measurement:
-    rate, count = (3.0, 15) if quick else (1.0, 40)
+    rate, count = (3.0, 15) if quick else (1.0, 20)
     rng = random.Random(0)
     gaps = [rng.uniform(0.5, 1.5) / rate for _ in range(count)]
     async with (
