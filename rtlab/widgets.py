@@ -44,6 +44,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from rtlab import tables
 from rtlab.clients import CLIENTS, Client, PollClient
 from rtlab.experiments import Result, Scenario, arun
 from rtlab.lab import Lab
@@ -80,20 +81,23 @@ STATS_COLUMNS: dict[str, str] = {
     "duplicates": "duplicates",
 }
 
-#: `Result.summary()` columns the explore panel shows, with their headers.
+#: `Result.summary()` columns the explore panel shows, under `rtlab.tables` headers.
 SUMMARY_COLUMNS: dict[str, str] = {
-    "scenario": "scenario",
-    "network": "network",
-    "clients": "clients",
-    "delivered": "delivered",
-    "losses": "lost",
-    "duplicates": "duplicates",
-    "gaps": "gaps",
-    "requests": "requests",
-    "p50_ms": "p50 (ms)",
-    "p99_ms": "p99 (ms)",
-    "requests_per_msg": "requests/msg",
-    "bytes_per_msg": "wire bytes/msg",
+    column: tables.header(column)
+    for column in (
+        "scenario",
+        "network",
+        "clients",
+        "delivered",
+        "losses",
+        "duplicates",
+        "gaps",
+        "requests",
+        "p50_ms",
+        "p99_ms",
+        "requests_per_msg",
+        "bytes_per_msg",
+    )
 }
 
 
