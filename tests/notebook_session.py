@@ -607,19 +607,29 @@ async def _contents(page: Page, lab: JupyterLab, notebook: str) -> dict[str, Any
 
 
 async def _save(page: Page, lab: JupyterLab, notebook: str, timeout: float) -> dict[str, Any]:
-    """File > Save Notebook; the notebook as saved, once the server has the new copy."""
-    before = (await _contents(page, lab, notebook))["last_modified"]
+    """File > Save Notebook; the notebook as the server saved it.
+
+    The copy on disk is read only once the save's PUT has been answered: a read
+    while the server is still writing finds half a file, and the server then
+    puts the previous copy back (its atomic-writing recovery), undoing the save.
+    """
     await page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^File$")).click()
-    await page.locator('.lm-Menu-item[data-command="docmanager:save"]').click()
-    deadline = time.monotonic() + timeout
-    while True:
-        model = await _contents(page, lab, notebook)
-        if model.get("last_modified", before) != before:
-            saved: dict[str, Any] = model["content"]
-            return saved
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{notebook} was not saved within {timeout} s: {model}")
-        await page.wait_for_timeout(250)
+    async with page.expect_response(
+        lambda response: (
+            response.request.method == "PUT"
+            and response.url.split("?")[0].endswith(f"/api/contents/{notebook}")
+        ),
+        timeout=timeout * 1000,
+    ) as answer:
+        await page.locator('.lm-Menu-item[data-command="docmanager:save"]').click()
+    response = await answer.value
+    if not response.ok:
+        raise AssertionError(f"saving {notebook} failed: {response.status} {await response.text()}")
+    model = await _contents(page, lab, notebook)
+    if "content" not in model:
+        raise AssertionError(f"reading {notebook} back failed: {model}")
+    saved: dict[str, Any] = model["content"]
+    return saved
 
 
 async def full_screenshot(page: Page, path: Path, max_height: int = 30000) -> None:

@@ -240,7 +240,15 @@ async def test_run_all_in_jupyterlab_renders_every_cell(
     summary = (
         f"{name}, Run All in JupyterLab: {ran} of {len(run.cells)} cells ran in {run.seconds:.1f} s"
     )
-    timings["jupyterlab"].append({"notebook": name, "summary": summary, "seconds": run.seconds})
+    timings["jupyterlab"].append(
+        {
+            "notebook": name,
+            "summary": summary,
+            "seconds": round(run.seconds, 2),
+            "plots": [cell.plots for cell in run.cells],
+            "widgets": [cell.widgets for cell in run.cells],
+        }
+    )
     print(summary)
 
     def where(index: int) -> str:
