@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -21,11 +22,35 @@ PAD = "x" * 1000  # about 1 KiB per envelope
 BUFFER_BOUND = 64 * 1024 + SEND_CHUNK + 2048
 
 
+def kernel_buffers() -> int:
+    """The most a stalled loopback connection can hold in the kernel: the largest
+    receive buffer TCP autotuning may grow to plus the largest send buffer (Linux
+    reads them from /proc; 8 MiB each elsewhere)."""
+    total = 0
+    for name in ("tcp_rmem", "tcp_wmem"):
+        try:
+            total += int(Path(f"/proc/sys/net/ipv4/{name}").read_text().split()[2])
+        except (OSError, IndexError, ValueError):
+            total += 8 * 1024 * 1024
+    return total
+
+
+# Messages enough to fill both kernel buffers, the client's read buffer and the
+# send limit twice over: a stalled connection still open after that is a bug.
+MOST_PUBLISHES = 2 * (kernel_buffers() + LIMIT + 64 * 1024) // len(PAD)
+
+
 def server_buffer(lab: Lab) -> int:
     """The largest write buffer any push connection holds now (read from this thread)."""
     assert lab.app is not None
     sizes = [f.transport.get_write_buffer_size() for f in list(lab.app[FLOWS]) if f.transport]
     return max(sizes, default=0)
+
+
+def sent_by_server(lab: Lab) -> list[int]:
+    """How far each push connection has handed messages to its socket."""
+    assert lab.app is not None
+    return [f.sent for f in list(lab.app[FLOWS])]
 
 
 @pytest.mark.parametrize("technique", ["stream", "iframe", "sse", "ws"])
@@ -44,7 +69,11 @@ async def test_stalled_client_is_ended_with_a_reason_and_resumes(
         # The client stops reading (nothing iterates it) while messages pile up.
         published, largest = 1, 0
         while lab.metrics()[technique]["slow_ends"] == 0:
-            assert published < 40_000, "the send limit never ended the stalled connection"
+            assert published < MOST_PUBLISHES, (
+                f"the send limit never ended the stalled connection: {published} published, "
+                f"the client took {client.last_seq}, the server handed its socket "
+                f"{sent_by_server(lab)}, write buffer {server_buffer(lab)} bytes"
+            )
             for _ in range(100):
                 await lab.apublish("slow", {"i": published, "pad": PAD})
                 published += 1
