@@ -46,6 +46,7 @@ chromium:
 lint: $(STAMP)
 	$(BIN)/ruff check rtlab tests bench
 	$(BIN)/ruff format --check rtlab tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy rtlab

@@ -1,5 +1,5 @@
-"""What only a browser shows, measured in headless Chromium (rtlab.browser_checks),
-and browser clients beside Python clients (rtlab.browser). Prints figures;
+"""What only a browser shows, measured in headless Chromium (rtlab.studies.browser_checks),
+and browser clients beside Python clients (rtlab.studies.browser). Prints figures;
 asserts nothing.
 
 1. EventSource against a server that cuts every 5th message, retry 200 ms,
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import argparse
 
-from rtlab import browser, browser_checks, experiments
-from rtlab.experiments import Result, Scenario
+from rtlab.studies import browser, browser_checks, experiments
+from rtlab.studies.experiments import Result, Scenario
 
 
 def compare(messages: int = 300, rate: float = 50.0, clients: int = 5) -> Result:

@@ -28,9 +28,9 @@ from typing import Any
 import aiohttp
 
 from rtlab.clients import CLIENTS
-from rtlab.demo import percentile
 from rtlab.lab import Lab
 from rtlab.message import Message, now_ms
+from rtlab.runs.stats import percentile
 
 
 class RawPushServer:

@@ -6,7 +6,7 @@
 The push subscribers are split evenly over SSE, the NDJSON stream and
 WebSocket; all subscribe to one topic and get every message (~100-byte JSON
 data, a 173-byte envelope). The server runs in its own process and the
-subscribers in `--processes` client processes (see `rtlab.load`). Prints the
+subscribers in `--processes` client processes (see `rtlab.studies.load`). Prints the
 server's CPU and memory per connection, the connect time, deliveries and
 losses, and p50/p99 latency per technique with their ratio to the baseline;
 writes the figures to `--out` (`--out ''`: do not write). Asserts nothing.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from rtlab.load import LoadSpec, run_load
+from rtlab.studies.load import LoadSpec, run_load
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 
-from rtlab.experiments import Scenario, run
+from rtlab.studies.experiments import Scenario, run
 
 
 def short_poll() -> None:

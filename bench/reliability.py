@@ -21,8 +21,8 @@ import time
 
 import pandas as pd
 
-from rtlab import reliability
-from rtlab.reliability import FaultPlan, IdlePlan, SlowPlan
+from rtlab.studies import reliability
+from rtlab.studies.reliability import FaultPlan, IdlePlan, SlowPlan
 
 
 def show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:

@@ -106,7 +106,7 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rtlab import experiments
+    from rtlab.studies import experiments
 
     scenarios = experiments.standard_comparison(quick=not args.full)
     started = time.perf_counter()

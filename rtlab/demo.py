@@ -4,20 +4,20 @@ All six clients subscribe to the same topic before the publisher starts, so
 they see the same messages at the same moments; the table compares what each
 delivered, at what cost in requests and bytes, and how fast (latency =
 receive time - publish time, per message). This runs on bare loopback, where
-push techniques all look alike; `rtlab.experiments` adds a network.
+push techniques all look alike; `rtlab.studies.experiments` adds a network.
 """
 
 from __future__ import annotations
 
 import asyncio
-import statistics
 from dataclasses import dataclass
 from typing import Any
 
 from rtlab.clients import CLIENTS, Client
 from rtlab.lab import Lab
 from rtlab.message import Gap, Message, Restart
-from rtlab.progress import progress_bar
+from rtlab.runs.progress import progress_bar
+from rtlab.runs.stats import percentile
 
 __all__ = ["DemoRow", "format_table", "live_demo", "run_demo"]
 
@@ -37,14 +37,6 @@ class DemoRow:
     @property
     def bytes_per_message(self) -> float:
         return self.bytes_received / self.delivered if self.delivered else float("nan")
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
 
 
 async def _consume(client: Client, count: int, out: list[Message | Gap | Restart]) -> None:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import pytest
 from tqdm.std import tqdm
 
-import rtlab.progress
+import rtlab.runs.progress
 from rtlab.aio import timeout_factor
 from rtlab.lab import Lab
 
@@ -46,7 +46,7 @@ class RecordedBar(tqdm):  # type: ignore[misc]
 
 @pytest.fixture
 def bars(monkeypatch: pytest.MonkeyPatch) -> list[RecordedBar]:
-    """Every progress bar rtlab makes during the test, in order (`rtlab.progress`)."""
+    """Every progress bar rtlab makes during the test, in order (`rtlab.runs.progress`)."""
     RecordedBar.made = []
-    monkeypatch.setattr(rtlab.progress, "tqdm", RecordedBar)
+    monkeypatch.setattr(rtlab.runs.progress, "tqdm", RecordedBar)
     return RecordedBar.made

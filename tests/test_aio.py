@@ -135,8 +135,8 @@ def test_interrupting_a_cell_ends_the_run_cleanly_and_the_lab_keeps_serving() ->
 def test_interrupting_an_experiment_leaves_no_server_process_or_thread() -> None:
     """Kernel > Interrupt during `experiments.run` with a server in a child process."""
     setup = (
-        "import json, threading, psutil\nfrom rtlab import experiments\n"
-        "from rtlab.experiments import Scenario\nfrom rtlab.lab import Lab\n"
+        "import json, threading, psutil\nfrom rtlab.studies import experiments\n"
+        "from rtlab.studies.experiments import Scenario\nfrom rtlab.lab import Lab\n"
         "lab = Lab().start()\nbefore = {t.name for t in threading.enumerate()}\n"
     )
     run = (

@@ -32,7 +32,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from rtlab.browser import BrowserUnavailable, chromium_path, launch
+from rtlab.studies.browser import BrowserUnavailable, chromium_path, launch
 from tests.conftest import scaled
 from tests.notebook_session import (
     NOTEBOOKS_DIR,

@@ -1,4 +1,4 @@
-// rtlab probe page: plain browser APIs, driven from Python (rtlab.browser_checks).
+// rtlab probe page: plain browser APIs, driven from Python (rtlab.studies.browser_checks).
 //
 // Each connection gets a name and a log of what the page saw, each record
 // stamped with the page's clock (ms since the Unix epoch). Nothing here

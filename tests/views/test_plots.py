@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from rtlab import plots
+from rtlab.views import plots
 
 
 @pytest.fixture
@@ -178,7 +178,7 @@ def test_knob_curve_with_no_point_says_why_in_the_middle(summary: pd.DataFrame) 
 
 def test_reliability_figures_from_the_recorded_runs() -> None:
     """The three reliability figures, built from data/ as notebook 08 does."""
-    from rtlab import reliability
+    from rtlab.studies import reliability
 
     faults, _ = reliability.load_figures("reliability_faults")
     figure = plots.fault_recovery(faults)

@@ -11,7 +11,7 @@ notebooks can skip with that message.
         await page.goto(lab.url)
 
 `arun_browser()` (`run_browser()` from synchronous code) measures browser
-clients the way `rtlab.experiments` measures the Python ones and returns the
+clients the way `rtlab.studies.experiments` measures the Python ones and returns the
 same `Result` frames:
 
     result = run_browser(lab, "sse", clients=8, messages=200, rate=50)
@@ -49,8 +49,10 @@ import aiohttp
 import pandas as pd
 
 from rtlab.aio import run_sync
-from rtlab.experiments import DELIVERY_TYPES, TECHNIQUES, Result, Scenario, environment
 from rtlab.lab import Lab
+from rtlab.runs.rows import DELIVERY_TYPES
+from rtlab.runs.store import environment
+from rtlab.studies.experiments import TECHNIQUES, Result, Scenario
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -187,7 +189,7 @@ async def arun_browser(
     from history as soon as it is subscribed; once all have it, `messages`
     messages of `message_size` random letters are published at `rate` per
     second, and the run waits up to `timeout` seconds after the last for every
-    client to have them all. The result has the frames of `rtlab.experiments`
+    client to have them all. The result has the frames of `rtlab.studies.experiments`
     (run 0; `runs.client_kind` is "browser", the scenario label defaults to
     "TECHNIQUE (browser)"); the ready message is not among the deliveries.
     Wire bytes are not counted (no relay sits in front of a browser), so

@@ -1,4 +1,4 @@
-"""Plotly figures from `rtlab.experiments` frames: DataFrame in, Figure out, no I/O.
+"""Plotly figures from `rtlab.studies.experiments` frames: DataFrame in, Figure out, no I/O.
 
 Every figure has a title, axis titles with units (each unit once) and a
 legend, so it can be read on its own in a notebook or an exported report. Log
@@ -14,7 +14,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rtlab.experiments import CPU_MIN_TICKS, CPU_TICK_S
+from rtlab.studies.experiments import CPU_MIN_TICKS, CPU_TICK_S
 
 __all__ = [
     "KNOBS",
@@ -297,7 +297,7 @@ def latency_by_client(
     title: str = "Latency per technique: browser and Python clients",
 ) -> go.Figure:
     """Box plot of latency per technique, one box per kind of client (`client_kind`
-    of each run: "browser" for `rtlab.browser` runs, "python" otherwise)."""
+    of each run: "browser" for `rtlab.studies.browser` runs, "python" otherwise)."""
     kinds = runs[["run", "client_kind"]] if "client_kind" in runs else runs[["run"]]
     frame = deliveries.merge(kinds, on="run", how="left")
     frame["client_kind"] = frame.get("client_kind", pd.Series(index=frame.index)).fillna("python")

@@ -1,4 +1,4 @@
-"""rtlab.browser_checks in real Chromium, at small scale (skips, naming the package,
+"""rtlab.studies.browser_checks in real Chromium, at small scale (skips, naming the package,
 when no Chromium is installed). One browser serves the whole module."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 import pytest
 import pytest_asyncio
 
-from rtlab import browser_checks
-from rtlab.browser import BrowserUnavailable, chromium_path, launch
-from rtlab.browser_checks import IFRAME_DATA, claim_figures
-from rtlab.claims import rule_sse_reconnect
 from rtlab.lab import Lab
+from rtlab.studies import browser_checks
+from rtlab.studies.browser import BrowserUnavailable, chromium_path, launch
+from rtlab.studies.browser_checks import IFRAME_DATA, claim_figures
+from rtlab.studies.claims import rule_sse_reconnect
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser

@@ -14,7 +14,7 @@ page's clock).
   reconnects, the Last-Event-ID each resumed from, the delay against the
   announced `retry:`; and a plain `new WebSocket(url)` cut the same way. Its
   figures include `browser_eventsource_recovered` and `browser_ws_recovered`,
-  the two `rtlab.claims.rule_sse_reconnect` waits for (`claim_figures`).
+  the two `rtlab.studies.claims.rule_sse_reconnect` waits for (`claim_figures`).
 - `connection_limit`: seven EventSources to one origin over HTTP/1.1 (the
   lab speaks nothing else): six open, the seventh waits until one closes, and
   so does a plain `fetch()`; another host name or port for the same server,
@@ -25,7 +25,7 @@ page's clock).
   that tries to break out of its `<script>`: every call, in order, intact.
 
 Each check is a coroutine taking a Playwright `Browser` (from
-`rtlab.browser.launch()`) and, where it can use one, a running `Lab` (else it
+`rtlab.studies.browser.launch()`) and, where it can use one, a running `Lab` (else it
 starts its own with the settings it needs); each uses its own browser context,
 so no connection pool is shared between checks. `run(check, **options)` runs
 one from synchronous code (a script or a notebook cell) with its own browser;
@@ -52,8 +52,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from rtlab.aio import run_sync, timeout_factor
-from rtlab.browser import launch
 from rtlab.lab import Lab
+from rtlab.studies.browser import launch
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -344,7 +344,7 @@ def _reconnect_result(
 
 
 def claim_figures(result: CheckResult) -> dict[str, float]:
-    """The figures `rtlab.claims.rule_sse_reconnect` waits for, from an
+    """The figures `rtlab.studies.claims.rule_sse_reconnect` waits for, from an
     `eventsource_reconnect` result: merge them into that claim's figures."""
     keys = ("browser_eventsource_recovered", "browser_ws_recovered")
     return {key: float(result.figures[key]) for key in keys}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from rtlab import reliability
-from rtlab.reliability import FaultPlan, IdlePlan, SlowPlan
+from rtlab.studies import reliability
+from rtlab.studies.reliability import FaultPlan, IdlePlan, SlowPlan
 from tests.conftest import RecordedBar
 
 

@@ -11,7 +11,7 @@ publishes on a fixed schedule, and returns a `Result`:
 - `runs`: one row per run (requests, empty responses, wire bytes up and down
   as counted by the relay, messages expected/delivered, duplicates, losses,
   gaps, server CPU seconds, peak RSS, reconnects, and `client_kind`:
-  "python" here, "browser" for `rtlab.browser.arun_browser`, whose results
+  "python" here, "browser" for `rtlab.studies.browser.arun_browser`, whose results
   have the same frames and add to these with `+`).
 
 Latency is the client's receive time minus the server's publish time (both
@@ -26,58 +26,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
-import platform
 import random
 import re
 import string
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import psutil
 
-from rtlab import tables
 from rtlab.aio import run_sync
 from rtlab.clients import CLIENTS, Client, LongPollClient, PollClient
 from rtlab.message import Message
 from rtlab.netem import Relay
 from rtlab.profiles import PROFILES, get_profile
-from rtlab.progress import progress_bar
-from rtlab.servers import ServerHandle, start_server
+from rtlab.runs import store
+from rtlab.runs.columns import header, readable, rounded
+from rtlab.runs.hosts import ServerHandle, start_server
+from rtlab.runs.progress import progress_bar
+from rtlab.runs.rows import DELIVERY_TYPES
+from rtlab.runs.store import DATA_DIR, environment
 
 __all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "load", "run", "run_many"]
 
 TECHNIQUES = tuple(CLIENTS)
-
-
-# Explicit types, so that a run that delivered nothing still concatenates and
-# summarises like the others.
-DELIVERY_TYPES = {
-    "client": "int64",
-    "topic": "str",
-    "seq": "int64",
-    "ts": "float64",
-    "received": "float64",
-    "latency_ms": "float64",
-    "bytes": "int64",
-}
-
-
-def _find_data_dir() -> Path:
-    """The project's `data/` folder: beside the package in a checkout (editable
-    install), else `./data` of the current directory."""
-    beside_package = Path(__file__).resolve().parent.parent / "data"
-    return beside_package if beside_package.is_dir() else Path("data")
-
-
-DATA_DIR = _find_data_dir()
 
 
 @dataclass(frozen=True)
@@ -209,62 +182,24 @@ class Result:
 
     def table(self, columns: Sequence[str] = TABLE_COLUMNS) -> pd.DataFrame:
         """`summary()` for reading: those columns, under headers with units, rounded."""
-        return tables.readable(self.summary(), columns)
+        return readable(self.summary(), columns)
 
     def save(self, name: str, directory: str | Path = DATA_DIR) -> Path:
-        """Write `NAME.deliveries.csv.gz`, `NAME.runs.csv` and `NAME.meta.json`."""
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.deliveries.to_csv(folder / f"{name}.deliveries.csv.gz", index=False)
-        self.runs.to_csv(folder / f"{name}.runs.csv", index=False)
-        (folder / f"{name}.meta.json").write_text(json.dumps(self.meta, indent=2) + "\n")
-        return folder / f"{name}.meta.json"
+        """Write `NAME.deliveries.csv.gz`, `NAME.runs.csv.gz` and `NAME.meta.json`
+        (see `rtlab.runs.store`)."""
+        frames = {"deliveries": self.deliveries, "runs": self.runs}
+        return store.save(name, frames, self.meta, directory)
 
 
 def load(name: str, directory: str | Path = DATA_DIR) -> Result:
-    folder = Path(directory)
-    meta_path = folder / f"{name}.meta.json"
-    if not meta_path.exists():
-        raise FileNotFoundError(f"no recorded result {name!r} in {folder}/ ({meta_path.name})")
-    runs = pd.read_csv(folder / f"{name}.runs.csv")
+    """A `Result` saved with `Result.save(name, directory)`."""
+    recorded = store.load(name, directory)
+    runs = recorded.frames["runs"]
     if "last_error" in runs:  # CSV cannot tell "" from missing
         runs["last_error"] = runs["last_error"].astype(object).fillna("").astype(str)
     if "client_kind" not in runs:  # recorded before browser clients were measured
         runs["client_kind"] = "python"
-    return Result(
-        pd.read_csv(folder / f"{name}.deliveries.csv.gz"), runs, json.loads(meta_path.read_text())
-    )
-
-
-def environment() -> dict[str, Any]:
-    """Versions, machine and git commit: what a recorded result needs to be judged."""
-    versions: dict[str, str | None] = {}
-    for package in ("rtlab", "aiohttp", "pandas", "plotly"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parent,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    return {
-        "python": platform.python_version(),
-        "packages": versions,
-        "machine": {
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        },
-        "git_commit": commit,
-        "recorded": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    return Result(recorded.frames["deliveries"], runs, recorded.meta)
 
 
 def _make_client(scenario: Scenario, url: str, topic: str, after: int) -> Client:
@@ -409,7 +344,7 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
         "peak_rss_mb": peak_rss / 2**20,
         "server": scenario.server,
         "completed": not pending,
-        "client_kind": "python",  # rtlab.browser's runs say "browser"
+        "client_kind": "python",  # rtlab.studies.browser's runs say "browser"
     }
     return Result(deliveries, pd.DataFrame([run_row]), {"scenarios": [asdict(scenario)]})
 
@@ -512,15 +447,15 @@ def compare(
     """Fresh figures next to recorded ones, per scenario, for reading: under each
     measure's header, the fresh value, the recorded one and fresh/recorded
     (1.0 = the same as when the reference was recorded), rounded."""
-    columns = ["scenario", *measures]
-    joined = fresh.summary()[columns].merge(
-        recorded.summary()[columns], on="scenario", suffixes=("", "_recorded")
+    wanted = ["scenario", *measures]
+    joined = fresh.summary()[wanted].merge(
+        recorded.summary()[wanted], on="scenario", suffixes=("", "_recorded")
     )
     parts: dict[tuple[str, str], pd.Series] = {}
     for measure in measures:
-        label = tables.header(measure)
-        parts[(label, "fresh")] = tables.rounded(joined[measure], measure)
-        parts[(label, "recorded")] = tables.rounded(joined[f"{measure}_recorded"], measure)
+        label = header(measure)
+        parts[(label, "fresh")] = rounded(joined[measure], measure)
+        parts[(label, "recorded")] = rounded(joined[f"{measure}_recorded"], measure)
         ratio = joined[measure] / joined[f"{measure}_recorded"]
         parts[(label, "fresh/recorded")] = ratio.round(2)
     return pd.DataFrame(parts).set_axis(pd.Index(joined["scenario"], name="scenario"))

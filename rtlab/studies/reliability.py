@@ -54,13 +54,13 @@ import pandas as pd
 
 from rtlab.aio import run_sync
 from rtlab.clients import CLIENTS, Client, LongPollClient, PollClient
-from rtlab.demo import percentile
-from rtlab.experiments import DATA_DIR, environment
 from rtlab.lab import Lab
 from rtlab.message import Gap, Message, Restart, now_ms
 from rtlab.netem import LinkSettings, Relay
-from rtlab.progress import progress_bar
-from rtlab.servers import ProcessServer
+from rtlab.runs.hosts import ProcessServer
+from rtlab.runs.progress import progress_bar
+from rtlab.runs.stats import percentile
+from rtlab.runs.store import DATA_DIR, environment
 
 __all__ = [
     "PUSH",

@@ -1,4 +1,4 @@
-"""Real Chromium through Playwright: the demo page's clients, and `rtlab.browser`.
+"""Real Chromium through Playwright: the demo page's clients, and `rtlab.studies.browser`.
 
 Skips, naming the package, when no Chromium is installed. One browser serves the
 whole module (a module-scoped fixture on the module's event loop); each test gets
@@ -16,13 +16,19 @@ import pytest_asyncio
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from rtlab import plots
-from rtlab.browser import BrowserUnavailable, arun_browser, chromium_path, launch, run_browser
-from rtlab.experiments import Result, Scenario, run
 from rtlab.lab import Lab
 from rtlab.server.flow import FLOWS
+from rtlab.studies.browser import (
+    BrowserUnavailable,
+    arun_browser,
+    chromium_path,
+    launch,
+    run_browser,
+)
+from rtlab.studies.experiments import Result, Scenario, run
+from rtlab.views import plots
 from tests.conftest import TECHNIQUES, scaled
-from tests.test_experiments import DELIVERY_COLUMNS
+from tests.studies.test_experiments import DELIVERY_COLUMNS
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
@@ -274,7 +280,7 @@ async def test_spawned_clients_refuse_bad_options(context: BrowserContext, lab: 
     assert await page.locator("article.panel").count() == 6
 
 
-# -- rtlab.browser: browser clients measured into experiment frames ----------------------
+# -- rtlab.studies.browser: browser clients measured into experiment frames ----------------------
 
 
 @module_loop

@@ -3,7 +3,7 @@
 `run_load(LoadSpec(push=2000, longpoll=500, seconds=60, rate=10))` measures
 what many connections cost the server and what they do to delivery latency:
 
-- the server runs in its own process (`rtlab.servers.ProcessServer`), so its
+- the server runs in its own process (`rtlab.runs.hosts.ProcessServer`), so its
   CPU time and resident memory (psutil) are its own;
 - the subscribers are asyncio clients (`rtlab.clients`) spread over
   `client_processes` separate processes (multiprocessing, spawned), each with
@@ -86,8 +86,8 @@ from rtlab.aio import run_sync
 from rtlab.clients import CLIENTS, Client
 from rtlab.cputime import process_cpu_seconds
 from rtlab.message import Gap, Message, dumps
-from rtlab.progress import progress_bar
-from rtlab.servers import ProcessServer
+from rtlab.runs.hosts import ProcessServer
+from rtlab.runs.progress import progress_bar
 
 __all__ = [
     "CLIENT_COLUMNS",
@@ -772,7 +772,7 @@ def _summary(
 
 async def arun_load(spec: LoadSpec, progress: bool = False) -> LoadResult:
     """Run the baseline and the load phase (awaitable form of `run_load`)."""
-    from rtlab.experiments import environment
+    from rtlab.runs.store import environment
 
     def say(text: str) -> None:
         if progress:

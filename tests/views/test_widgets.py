@@ -21,7 +21,7 @@ import pytest
 from nbclient import NotebookClient
 
 from rtlab.lab import Lab
-from rtlab.widgets import (
+from rtlab.views.widgets import (
     STATS_COLUMNS,
     Dashboard,
     ExplorePanel,
@@ -276,7 +276,7 @@ def test_latency_histogram_percentiles_are_within_one_percent() -> None:
 
 
 KERNEL_CELLS = [
-    "import asyncio, json, time\nfrom rtlab.widgets import Dashboard\n"
+    "import asyncio, json, time\nfrom rtlab.views.widgets import Dashboard\n"
     "dash = Dashboard(techniques=('sse', 'ws'), rate=20)\ndash",
     # a click returns at once; the run goes on between and during cells
     "t = time.perf_counter()\ndash.start_button.click()\nclick_s = time.perf_counter() - t",

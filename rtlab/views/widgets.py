@@ -4,13 +4,13 @@
 publish stream through one netem relay, and a two-row plotly chart (rolling
 median latency, requests per second) plus a small table update twice a second.
 
-    from rtlab.widgets import Dashboard
+    from rtlab.views.widgets import Dashboard
     dash = Dashboard()          # last line of a cell: shows the controls and chart
     dash.close()                # stops the run and the lab it started
 
 `explore(technique)` is the knob panel used by each technique's notebook: set
 the technique's knobs, press Run, and read the latency CDF and summary table
-of one `rtlab.experiments` run.
+of one `rtlab.studies.experiments` run.
 
 Why everything is asyncio tasks. A Jupyter kernel runs one asyncio loop and
 executes cells on it; a widget callback that blocked (or that called
@@ -44,14 +44,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rtlab import tables
 from rtlab.clients import CLIENTS, Client, PollClient
-from rtlab.experiments import Result, Scenario, arun
 from rtlab.lab import Lab
 from rtlab.message import Message
 from rtlab.netem import LinkSettings, Relay
-from rtlab.plots import COLORS, LOG_AXIS, latency_cdf
 from rtlab.profiles import PROFILES, get_profile
+from rtlab.runs import columns
+from rtlab.studies.experiments import Result, Scenario, arun
+from rtlab.views.plots import COLORS, LOG_AXIS, latency_cdf
 
 __all__ = [
     "STATS_COLUMNS",
@@ -66,7 +66,7 @@ __all__ = [
     "stats_table_html",
 ]
 
-log = logging.getLogger("rtlab.widgets")
+log = logging.getLogger("rtlab.views.widgets")
 
 TECHNIQUES: tuple[str, ...] = tuple(CLIENTS)
 
@@ -81,9 +81,9 @@ STATS_COLUMNS: dict[str, str] = {
     "duplicates": "duplicates",
 }
 
-#: `Result.summary()` columns the explore panel shows, under `rtlab.tables` headers.
+#: `Result.summary()` columns the explore panel shows, under `rtlab.views.tables` headers.
 SUMMARY_COLUMNS: dict[str, str] = {
-    column: tables.header(column)
+    column: columns.header(column)
     for column in (
         "scenario",
         "network",
@@ -818,7 +818,7 @@ class Dashboard:
 
 
 async def run_explore(technique: str, **scenario_kwargs: Any) -> Result:
-    """One `rtlab.experiments` run of `Scenario(technique, **scenario_kwargs)`, awaited
+    """One `rtlab.studies.experiments` run of `Scenario(technique, **scenario_kwargs)`, awaited
     on the running loop (so a widget callback can schedule it without blocking)."""
     result = await arun(Scenario(technique, **scenario_kwargs), progress=False)
     for frame in (result.deliveries, result.runs):

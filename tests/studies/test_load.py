@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rtlab.load import (
+from rtlab.studies.load import (
     CLIENT_COLUMNS,
     DELIVERY_COLUMNS,
     SAMPLE_COLUMNS,
@@ -27,7 +27,7 @@ from rtlab.load import (
 )
 
 SPEC = LoadSpec(push=30, longpoll=10, seconds=2.5, rate=10, baseline_seconds=1, settle=0.2)
-SCHEMA = Path(__file__).resolve().parent.parent / "data" / "schema.md"
+SCHEMA = Path(__file__).resolve().parents[2] / "data" / "schema.md"
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from rtlab.capture import _visible, acapture, message_log, ws_frames
 from rtlab.lab import Lab
+from rtlab.studies.capture import _visible, acapture, message_log, ws_frames
 from rtlab.wire.ndjson import NDJSONDecoder
 
 

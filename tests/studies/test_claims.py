@@ -18,11 +18,11 @@ import aiohttp
 import plotly.graph_objects as go
 import pytest
 
-from rtlab import claims
-from rtlab.browser import BrowserUnavailable, chromium_path
-from rtlab.claims import VERDICTS, ClaimResult
 from rtlab.lab import Lab
 from rtlab.server.common import Settings
+from rtlab.studies import claims
+from rtlab.studies.browser import BrowserUnavailable, chromium_path
+from rtlab.studies.claims import VERDICTS, ClaimResult
 from tests.conftest import RecordedBar
 
 # -- rules on synthetic figures -----------------------------------------------------

@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rtlab.experiments import (
+from rtlab.message import Message
+from rtlab.profiles import PROFILES, get_profile
+from rtlab.studies.experiments import (
     TECHNIQUES,
     Result,
     Scenario,
@@ -20,8 +22,6 @@ from rtlab.experiments import (
     standard_comparison,
     vary,
 )
-from rtlab.message import Message
-from rtlab.profiles import PROFILES, get_profile
 
 DELIVERY_COLUMNS = [
     "run",

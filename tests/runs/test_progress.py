@@ -1,10 +1,10 @@
-"""`rtlab.progress`: bars that redraw at most once a second."""
+"""`rtlab.runs.progress`: bars that redraw at most once a second."""
 
 from __future__ import annotations
 
 import time
 
-from rtlab.progress import REDRAW_S, progress_bar
+from rtlab.runs.progress import REDRAW_S, progress_bar
 from tests.conftest import RecordedBar
 
 

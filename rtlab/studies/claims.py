@@ -46,14 +46,14 @@ from plotly.subplots import make_subplots
 
 from rtlab.aio import quick_mode, run_sync, timeout_factor
 from rtlab.clients import Client, LongPollClient, SSEClient, WSClient
-from rtlab.experiments import CPU_TICK_S, Result, Scenario, arun, resolved_cpu
 from rtlab.lab import Lab
 from rtlab.message import Message, now_ms
 from rtlab.netem import LinkSettings, Relay
-from rtlab.plots import COLORS, LOG_AXIS
 from rtlab.profiles import get_profile
-from rtlab.progress import progress_bar
-from rtlab.tables import TextTable
+from rtlab.runs.progress import progress_bar
+from rtlab.studies.experiments import CPU_TICK_S, Result, Scenario, arun, resolved_cpu
+from rtlab.views.plots import COLORS, LOG_AXIS
+from rtlab.views.tables import TextTable
 from rtlab.wire.sse import SSEDecoder
 
 __all__ = [
@@ -532,9 +532,9 @@ async def _measure_sse_reconnect(quick: bool) -> Measurement:
 
 async def _browser_reconnect_figures() -> Figures:
     """What a page's own `EventSource` and a plain `WebSocket` do when the server
-    drops them, in headless Chromium (`rtlab.browser_checks`); nothing when no
+    drops them, in headless Chromium (`rtlab.studies.browser_checks`); nothing when no
     Chromium is installed, and the claim then says it needs browser evidence."""
-    from rtlab import browser, browser_checks
+    from rtlab.studies import browser, browser_checks
 
     try:
         async with browser.launch() as chromium:
