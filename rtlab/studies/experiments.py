@@ -25,11 +25,10 @@ scenarios, package versions, machine and git commit; `load()` reads them back.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import re
 import string
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,15 +36,17 @@ from typing import Any
 import pandas as pd
 
 from rtlab.aio import run_sync
-from rtlab.clients import CLIENTS, Client, LongPollClient, PollClient
-from rtlab.message import Message
+from rtlab.clients import CLIENTS, Client
 from rtlab.netem import Relay
-from rtlab.profiles import PROFILES, get_profile
+from rtlab.profiles import PROFILES, NetworkProfile, get_profile
 from rtlab.runs import store
+from rtlab.runs.clients import ClientKnobs, make_client
 from rtlab.runs.columns import header, readable, rounded
 from rtlab.runs.hosts import ServerHandle, start_server
 from rtlab.runs.progress import progress_bar
+from rtlab.runs.record import recording
 from rtlab.runs.rows import DELIVERY_TYPES
+from rtlab.runs.schedule import Schedule
 from rtlab.runs.store import DATA_DIR, environment
 
 __all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "load", "run", "run_many"]
@@ -202,121 +203,118 @@ def load(name: str, directory: str | Path = DATA_DIR) -> Result:
     return Result(recorded.frames["deliveries"], runs, recorded.meta)
 
 
-def _make_client(scenario: Scenario, url: str, topic: str, after: int) -> Client:
-    cls = CLIENTS[scenario.technique]
-    if cls is PollClient:
-        return PollClient(url, topic, after=after, interval=scenario.poll_interval)
-    if cls is LongPollClient:
-        return LongPollClient(url, topic, after=after, timeout=scenario.longpoll_timeout)
-    return cls(url, topic, after=after)
+def _profile(scenario: Scenario) -> NetworkProfile:
+    profile = get_profile(scenario.network)
+    if scenario.delay_ms is not None:
+        profile = replace(profile, name=f"{profile.name}+delay", rtt_ms=2 * scenario.delay_ms)
+    return profile
 
 
-async def _publish(server: ServerHandle, scenario: Scenario, topics: list[str], bar: Any) -> None:
+def _topics(scenario: Scenario) -> list[str]:
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.name)[:56]
+    return [f"{safe}-{t}" for t in range(scenario.topics)]
+
+
+async def _publish(
+    server: ServerHandle, scenario: Scenario, topics: list[str], progress: bool
+) -> None:
+    """Publish the scenario's messages on its open-loop schedule."""
     rng = random.Random(scenario.seed)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    events = max(1, round(scenario.rate * scenario.duration))
-    for event in range(events):
-        await asyncio.sleep(max(0.0, start + event / scenario.rate - loop.time()))
-        for topic in topics:
-            for _ in range(scenario.burst):
-                pad = "".join(rng.choices(string.ascii_letters, k=scenario.message_size))
-                await server.apublish(topic, pad)
-        bar.update(1)
+    schedule = Schedule.lasting(scenario.rate, scenario.duration)
+    with progress_bar(
+        total=schedule.count,
+        desc=scenario.name,
+        unit="publish",
+        disable=not progress or scenario.duration < 2,
+        leave=False,
+    ) as bar:
+        async for _ in schedule:
+            for topic in topics:
+                for _ in range(scenario.burst):
+                    pad = "".join(rng.choices(string.ascii_letters, k=scenario.message_size))
+                    await server.apublish(topic, pad)
+            bar.update(1)
+
+
+@dataclass
+class _Measured:
+    """What one run measured, before it becomes frames."""
+
+    clients: list[Client]
+    rows: list[dict[str, Any]]
+    completed: bool
+    cpu_s: float
+    peak_rss: int
+    wire: dict[str, int]
+
+
+async def _peak_rss(server: ServerHandle, peak: list[int]) -> None:
+    """Sample the server's resident memory every 0.1 s into `peak[0]`."""
+    while True:
+        peak[0] = max(peak[0], server.rss_bytes())
+        await asyncio.sleep(0.1)
+
+
+async def _measure(
+    scenario: Scenario, profile: NetworkProfile, server: ServerHandle, progress: bool
+) -> _Measured:
+    """Clients through the relay, the publishes, and what the clients got."""
+    topics = _topics(scenario)
+    starts = {topic: await server.apublish(topic, "start") for topic in topics}
+    link = profile.link_settings(
+        seed=scenario.seed, idle_timeout=scenario.idle_timeout, buffer_bytes=scenario.proxy_buffer
+    )
+    knobs = ClientKnobs(scenario.poll_interval, scenario.longpoll_timeout)
+    async with Relay.for_url(server.url, link) as relay:
+        pairs = [(topics[i % len(topics)], i) for i in range(scenario.clients)]
+        clients = [
+            make_client(scenario.technique, relay.url, topic, knobs, after=starts[topic])
+            for topic, _ in pairs
+        ]
+        until = [starts[topic] + scenario.messages_per_topic for topic, _ in pairs]
+        peak = [server.rss_bytes()]
+        async with recording(clients, until=until) as recorders:
+            sampler = asyncio.create_task(_peak_rss(server, peak))
+            cpu_before = server.cpu_seconds()
+            await asyncio.sleep(0.2 + 2 * profile.delay)  # let clients connect first
+            await _publish(server, scenario, topics, progress)
+            drain = scenario.poll_interval + 4 * profile.delay + 2.0
+            reached = await asyncio.gather(*(r.wait(drain) for r in recorders))
+            sampler.cancel()
+            await asyncio.gather(sampler, return_exceptions=True)
+            peak[0] = max(peak[0], server.rss_bytes())
+            cpu = server.cpu_seconds() - cpu_before
+        rows = [row for recorder in recorders for row in recorder.rows()]
+        wire = relay.totals().get(scenario.technique, {})
+    return _Measured(clients, rows, all(reached), cpu, peak[0], wire)
 
 
 async def arun(scenario: Scenario, progress: bool = True) -> Result:
     """Run one scenario (awaitable form of `run`)."""
-    profile = get_profile(scenario.network)
-    if scenario.delay_ms is not None:
-        profile = replace(profile, name=f"{profile.name}+delay", rtt_ms=2 * scenario.delay_ms)
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", scenario.name)[:56]
-    topics = [f"{safe}-{t}" for t in range(scenario.topics)]
-    rows: list[dict[str, Any]] = []
+    profile = _profile(scenario)
     server = await start_server(
         scenario.server, max(1000, scenario.messages_per_topic), scenario.heartbeat
     )
-    tasks: list[asyncio.Task[None]] = []  # cancelled on the way out, whatever happens
     try:
-        starts = {topic: await server.apublish(topic, "start") for topic in topics}
-        link = profile.link_settings(
-            seed=scenario.seed,
-            idle_timeout=scenario.idle_timeout,
-            buffer_bytes=scenario.proxy_buffer,
-        )
-        relay = Relay.for_url(server.url, link)
-        async with relay:
-            clients = [
-                _make_client(
-                    scenario, relay.url, topics[i % len(topics)], starts[topics[i % len(topics)]]
-                )
-                for i in range(scenario.clients)
-            ]
-            last = {t: starts[t] + scenario.messages_per_topic for t in topics}
-            peak_rss = server.rss_bytes()
-            cpu_before = server.cpu_seconds()
-
-            async def sample_memory() -> None:
-                nonlocal peak_rss
-                while True:
-                    await asyncio.sleep(0.1)
-                    peak_rss = max(peak_rss, server.rss_bytes())
-
-            tasks.append(asyncio.create_task(sample_memory()))
-
-            async def consume(index: int, client: Client) -> None:
-                # aclosing: returning early must close the client's generator here,
-                # in this task, not leave it to the garbage collector.
-                async with contextlib.aclosing(aiter(client)) as items:
-                    await _record(index, client, items)
-
-            async def _record(index: int, client: Client, items: AsyncIterator[Any]) -> None:
-                async for item in items:
-                    if isinstance(item, Message):
-                        rows.append(
-                            {
-                                "client": index,
-                                "topic": item.topic,
-                                "seq": item.seq,
-                                "ts": item.ts,
-                                "received": item.received,
-                                "latency_ms": item.latency_ms,
-                                "bytes": len(item.json),
-                            }
-                        )
-                    if client.last_seq is not None and client.last_seq >= last[client.topic]:
-                        return
-
-            consumers = [asyncio.create_task(consume(i, c)) for i, c in enumerate(clients)]
-            tasks.extend(consumers)
-            await asyncio.sleep(0.2 + 2 * profile.delay)  # let clients connect first
-            events = max(1, round(scenario.rate * scenario.duration))
-            with progress_bar(
-                total=events,
-                desc=scenario.name,
-                unit="publish",
-                disable=not progress or scenario.duration < 2,
-                leave=False,
-            ) as bar:
-                await _publish(server, scenario, topics, bar)
-            drain = scenario.poll_interval + 4 * profile.delay + 2.0
-            _, pending = await asyncio.wait(consumers, timeout=drain)
-            peak_rss = max(peak_rss, server.rss_bytes())
-            cpu = server.cpu_seconds() - cpu_before
-            for client in clients:
-                await client.aclose()
-            wire = relay.totals().get(scenario.technique, {})
+        measured = await _measure(scenario, profile, server, progress)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         await server.aclose()
-    deliveries = pd.DataFrame(rows, columns=list(DELIVERY_TYPES)).astype(DELIVERY_TYPES)
+    return _result(scenario, measured)
+
+
+def _result(scenario: Scenario, measured: _Measured) -> Result:
+    """The run's frames: its deliveries and its one run row."""
+    deliveries = pd.DataFrame(measured.rows, columns=list(DELIVERY_TYPES)).astype(DELIVERY_TYPES)
     deliveries.insert(0, "technique", scenario.technique)
     deliveries.insert(0, "scenario", scenario.name)
+    run_row = _run_row(scenario, measured, deliveries.drop_duplicates(["client", "seq"]).shape[0])
+    return Result(deliveries, pd.DataFrame([run_row]), {"scenarios": [asdict(scenario)]})
+
+
+def _run_row(scenario: Scenario, measured: _Measured, unique: int) -> dict[str, Any]:
+    clients, wire = measured.clients, measured.wire
     expected = scenario.messages_per_topic * scenario.clients
-    unique = deliveries.drop_duplicates(["client", "seq"]).shape[0]
-    run_row = {
+    return {
         "scenario": scenario.name,
         "technique": scenario.technique,
         "network": scenario.network,
@@ -340,13 +338,12 @@ async def arun(scenario: Scenario, progress: bool = True) -> Result:
         "bytes_up": wire.get("bytes_up", 0),
         "bytes_down": wire.get("bytes_down", 0),
         "connections": wire.get("connections", 0),
-        "server_cpu_s": cpu,
-        "peak_rss_mb": peak_rss / 2**20,
+        "server_cpu_s": measured.cpu_s,
+        "peak_rss_mb": measured.peak_rss / 2**20,
         "server": scenario.server,
-        "completed": not pending,
+        "completed": measured.completed,
         "client_kind": "python",  # rtlab.studies.browser's runs say "browser"
     }
-    return Result(deliveries, pd.DataFrame([run_row]), {"scenarios": [asdict(scenario)]})
 
 
 def _number(result: Result, run_id: int) -> Result:
