@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
-from rtlab.clients import CLIENTS, Client
+from rtlab.clients import CLIENTS
 from rtlab.lab import Lab
-from rtlab.message import Gap, Message, Restart
+from rtlab.runs.clients import ClientKnobs, make_client
 from rtlab.runs.progress import progress_bar
+from rtlab.runs.record import Recorder, recording
+from rtlab.runs.schedule import Schedule
 from rtlab.runs.stats import percentile
 
 __all__ = ["DemoRow", "format_table", "live_demo", "run_demo"]
@@ -39,10 +40,6 @@ class DemoRow:
         return self.bytes_received / self.delivered if self.delivered else float("nan")
 
 
-async def _consume(client: Client, count: int, out: list[Message | Gap | Restart]) -> None:
-    out.extend(await client.collect(count, timeout=60 + count))
-
-
 async def live_demo(
     lab: Lab,
     messages: int = 200,
@@ -52,48 +49,34 @@ async def live_demo(
     progress: bool = True,
 ) -> list[DemoRow]:
     """Publish `messages` at `rate`/s to every technique's client; one row each."""
-    start = lab.publish(topic, {"warmup": True})
-    options: dict[str, dict[str, Any]] = {"poll": {"interval": poll_interval}}
-    clients = {
-        name: cls(lab.url, topic, after=start, **options.get(name, {}))
-        for name, cls in CLIENTS.items()
-    }
-    received: dict[str, list[Message | Gap | Restart]] = {name: [] for name in clients}
-    last = start + messages
-    try:
-        consumers = [
-            asyncio.create_task(_consume(c, last, received[n])) for n, c in clients.items()
-        ]
+    start = await lab.apublish(topic, {"warmup": True})
+    knobs = ClientKnobs(poll_interval=poll_interval)
+    clients = [make_client(name, lab.url, topic, knobs, after=start) for name in CLIENTS]
+    async with recording(clients, until=start + messages) as recorders:
         await asyncio.sleep(0.2)  # let every client connect before the first message
         with progress_bar(
             total=messages, desc="publishing", unit="msg", disable=not progress
         ) as bar:
-            for i in range(messages):
-                await lab.apublish(topic, {"i": i, "text": f"message {i}"})
+            async for tick in Schedule(rate, messages):
+                await lab.apublish(topic, {"i": tick.index, "text": f"message {tick.index}"})
                 bar.update()
-                await asyncio.sleep(1 / rate)
-        await asyncio.gather(*consumers)
-    finally:
-        for client in clients.values():
-            await client.aclose()
-    rows = []
-    for name, client in clients.items():
-        got = [m for m in received[name] if isinstance(m, Message)]
-        latencies = sorted(m.latency_ms or 0.0 for m in got)
-        rows.append(
-            DemoRow(
-                technique=name,
-                delivered=len(got),
-                in_order=[m.seq for m in got] == list(range(start + 1, last + 1)),
-                duplicates=client.stats.duplicates,
-                gaps=client.stats.gaps + client.stats.holes,
-                requests=client.stats.requests,
-                bytes_received=client.stats.bytes_received,
-                p50_ms=percentile(latencies, 50),
-                p99_ms=percentile(latencies, 99),
-            )
-        )
-    return rows
+        await asyncio.gather(*(r.wait(60 + messages) for r in recorders))
+    return [_row(recorder, range(start + 1, start + messages + 1)) for recorder in recorders]
+
+
+def _row(recorder: Recorder, expected: range) -> DemoRow:
+    client, got = recorder.client, recorder.messages()
+    return DemoRow(
+        technique=client.technique,
+        delivered=len(got),
+        in_order=[m.seq for m in got] == list(expected),
+        duplicates=client.stats.duplicates,
+        gaps=client.stats.gaps + client.stats.holes,
+        requests=client.stats.requests,
+        bytes_received=client.stats.bytes_received,
+        p50_ms=percentile(recorder.latencies, 50),
+        p99_ms=percentile(recorder.latencies, 99),
+    )
 
 
 def format_table(rows: list[DemoRow]) -> str:

@@ -28,7 +28,8 @@ import pandas as pd
 from rtlab.aio import run_sync
 from rtlab.clients import CLIENTS
 from rtlab.lab import Lab
-from rtlab.message import Message
+from rtlab.runs.record import recording
+from rtlab.runs.schedule import Schedule
 
 __all__ = ["Exchange", "acapture", "capture", "message_log", "ws_frames"]
 
@@ -156,28 +157,26 @@ def capture(lab: Lab, technique: str, **kwargs: Any) -> Exchange:
 
 
 async def _amessage_log(lab: Lab, technique: str, count: int, topic: str, **options: Any) -> Any:
-    start = lab.publish(topic, "start")
-    async with CLIENTS[technique](lab.url, topic, after=start, **options) as client:
-        collecting = asyncio.create_task(client.collect(start + count, timeout=60))
+    start = await lab.apublish(topic, "start")
+    # `options` are the client's own (e.g. `interval=` for short polling).
+    client = CLIENTS[technique](lab.url, topic, after=start, **options)
+    async with recording([client], until=start + count) as (recorder,):
         await asyncio.sleep(0.2)
-        for i in range(count):
-            await lab.apublish(topic, {"n": i, "text": f"message {i}"})
-            await asyncio.sleep(0.1)
-        items = await collecting
-        rows = [
-            {
-                "seq": m.seq,
-                "data": m.data,
-                "latency_ms": round(m.latency_ms or 0.0, 3),
-                "requests so far": None,
-            }
-            for m in items
-            if isinstance(m, Message)
-        ]
-        frame = pd.DataFrame(rows)
-        frame.attrs["requests"] = client.stats.requests
-        frame.attrs["bytes_received"] = client.stats.bytes_received
-        return frame.drop(columns="requests so far")
+        async for tick in Schedule(rate=10.0, count=count):
+            await lab.apublish(topic, {"n": tick.index, "text": f"message {tick.index}"})
+        if not await recorder.wait(60):
+            got = len(recorder.messages())
+            raise TimeoutError(
+                f"the {technique} client delivered {got} of {count} messages in 60 s"
+            )
+    rows = [
+        {"seq": m.seq, "data": m.data, "latency_ms": round(m.latency_ms or 0.0, 3)}
+        for m in recorder.messages()
+    ]
+    frame = pd.DataFrame(rows)
+    frame.attrs["requests"] = client.stats.requests
+    frame.attrs["bytes_received"] = client.stats.bytes_received
+    return frame
 
 
 def message_log(
