@@ -25,6 +25,8 @@ scenarios, package versions, machine and git commit; `load()` reads them back.
 from __future__ import annotations
 
 import asyncio
+import functools
+import operator
 import random
 import re
 import string
@@ -49,7 +51,7 @@ from rtlab.runs.rows import DELIVERY_TYPES
 from rtlab.runs.schedule import Schedule
 from rtlab.runs.store import DATA_DIR, environment
 
-__all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "load", "run", "run_many"]
+__all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "arun_many", "load", "run", "run_many"]
 
 TECHNIQUES = tuple(CLIENTS)
 
@@ -147,6 +149,12 @@ class Result:
             {"scenarios": self.meta.get("scenarios", []) + other.meta.get("scenarios", [])}
             | {k: v for k, v in other.meta.items() if k != "scenarios"},
         )
+
+    def numbered(self, run: int) -> Result:
+        """This one run's result with its rows labelled run number `run`."""
+        self.deliveries.insert(0, "run", run)
+        self.runs.insert(0, "run", run)
+        return self
 
     def summary(self) -> pd.DataFrame:
         """One row per run: the headline figures (latency percentiles, cost per message,
@@ -346,32 +354,26 @@ def _run_row(scenario: Scenario, measured: _Measured, unique: int) -> dict[str, 
     }
 
 
-def _number(result: Result, run_id: int) -> Result:
-    result.deliveries.insert(0, "run", run_id)
-    result.runs.insert(0, "run", run_id)
-    return result
+async def arun_many(scenarios: Iterable[Scenario], progress: bool = True) -> Result:
+    """Run scenarios one after another, numbered 0, 1, ... in the frames' `run`
+    column, in one `Result` (awaitable form of `run_many`)."""
+    scenarios = list(scenarios)
+    if not scenarios:
+        raise ValueError("run_many needs at least one scenario")
+    results = []
+    bar = progress_bar(
+        scenarios, desc="scenarios", unit="run", disable=not progress or len(scenarios) < 2
+    )
+    for run_id, scenario in enumerate(bar):
+        results.append((await arun(scenario, progress)).numbered(run_id))
+    combined: Result = functools.reduce(operator.add, results)
+    combined.meta.update(environment())
+    return combined
 
 
 def run_many(scenarios: Iterable[Scenario], progress: bool = True) -> Result:
-    """Run scenarios one after another; `run` numbers them in the frames."""
-    scenarios = list(scenarios)
-
-    async def all_runs() -> list[Result]:
-        results = []
-        for run_id, scenario in enumerate(
-            progress_bar(
-                scenarios, desc="scenarios", unit="run", disable=not progress or len(scenarios) < 2
-            )
-        ):
-            results.append(_number(await arun(scenario, progress), run_id))
-        return results
-
-    results = run_sync(all_runs())
-    combined = results[0]
-    for result in results[1:]:
-        combined = combined + result
-    combined.meta.update(environment())
-    return combined
+    """`arun_many` from synchronous code."""
+    return run_sync(arun_many(scenarios, progress))
 
 
 def run(scenario: Scenario | Sequence[Scenario], progress: bool = True) -> Result:

@@ -19,6 +19,7 @@ from rtlab.studies.experiments import (
     load,
     resolved_cpu,
     run,
+    run_many,
     standard_comparison,
     vary,
 )
@@ -279,3 +280,8 @@ def test_compare_puts_fresh_recorded_and_ratio_under_each_measure() -> None:
     assert table[("p50 (ms)", "recorded")].tolist() == [0.4, 60.0]
     assert table[("p50 (ms)", "fresh/recorded")].tolist() == [1.25, 1.0]
     assert table[("wire bytes/msg", "fresh")].tolist() == [221, 221]
+
+
+def test_run_many_without_scenarios_says_so() -> None:
+    with pytest.raises(ValueError, match="run_many needs at least one scenario"):
+        run_many([])
