@@ -1,0 +1,136 @@
+"""The claims, in one place: what each says, which seeds say it, how it is
+measured and judged; and running them (`evaluate`, `evaluate_all`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rtlab.aio import quick_mode, run_sync
+from rtlab.runs.progress import progress_bar
+from rtlab.studies.claims import (
+    binary,
+    idle,
+    longpoll_check,
+    ranking,
+    reconnect,
+    sse_requests,
+    text,
+    upstream,
+)
+from rtlab.studies.claims.base import VERDICTS, Claim, ClaimResult
+
+__all__ = ["CLAIMS", "evaluate", "evaluate_all"]
+
+CLAIMS: dict[str, Claim] = {
+    claim.key: claim
+    for claim in (
+        Claim(
+            "ranking",
+            "For performance, WebSocket > SSE > long polling > short polling.",
+            "seed 000, 002",
+            ranking.measure_ranking,
+            ranking.rule_ranking,
+        ),
+        Claim(
+            "sse_binary",
+            "SSE only carries text; binary data must be encoded, which makes it bigger.",
+            "seed 002, 003",
+            binary.measure_sse_binary,
+            binary.rule_sse_binary,
+        ),
+        Claim(
+            "sse_reconnect",
+            "SSE reconnects by itself; WebSocket needs manual reconnection.",
+            "seed 001, 002, 004",
+            reconnect.measure_sse_reconnect,
+            reconnect.rule_sse_reconnect,
+        ),
+        Claim(
+            "ws_idle",
+            "A WebSocket left without messages for long is dropped, so heartbeats are needed.",
+            "seed 004",
+            idle.measure_ws_idle,
+            idle.rule_ws_idle,
+        ),
+        Claim(
+            "upstream_rate",
+            "Above ~1 client→server message per second WebSocket beats SSE + separate "
+            "POSTs; below ~0.2/s they don't differ.",
+            "seed 003",
+            upstream.measure_upstream_rate,
+            upstream.rule_upstream_rate,
+        ),
+        Claim(
+            "sse_vs_ws_text",
+            "For text, SSE and WebSocket don't differ in latency, bandwidth or server load.",
+            "seed 003",
+            text.measure_sse_vs_ws_text,
+            text.rule_sse_vs_ws_text,
+        ),
+        Claim(
+            "longpoll_check",
+            "A long-poll server can check for new data once a second (and still answer as "
+            "soon as data arrives).",
+            "seed 002",
+            longpoll_check.measure_longpoll_check,
+            longpoll_check.rule_longpoll_check,
+        ),
+        Claim(
+            "sse_periodic_requests",
+            "Once SSE is connected, the browser keeps asking the server periodically.",
+            "seed 001",
+            sse_requests.measure_sse_periodic_requests,
+            sse_requests.rule_sse_periodic_requests,
+        ),
+    )
+}
+
+
+async def _aevaluate(key: str, quick: bool) -> ClaimResult:
+    try:
+        claim = CLAIMS[key]
+    except KeyError:
+        raise ValueError(f"unknown claim {key!r}; choose one of {', '.join(CLAIMS)}") from None
+    measurement = await claim.measure(quick)
+    verdict, evidence = claim.rule(measurement.measured)
+    if verdict not in VERDICTS:
+        raise RuntimeError(f"rule for {key!r} gave verdict {verdict!r}, not one of {VERDICTS}")
+    return ClaimResult(
+        key,
+        claim.claim,
+        claim.source,
+        verdict,
+        evidence,
+        measurement.measured,
+        measurement.series,
+    )
+
+
+def evaluate(key: str, quick: bool | None = None) -> ClaimResult:
+    """Measure one claim and judge it (quick=None: `RTLAB_QUICK`, see `quick_mode`)."""
+    return run_sync(_aevaluate(key, quick_mode() if quick is None else quick))
+
+
+async def _aevaluate_all(quick: bool, bar: Any) -> list[ClaimResult]:
+    """Each claim in turn, stepping `bar` once per claim and naming the one running."""
+    results = []
+    for key in CLAIMS:
+        bar.set_postfix_str(key)
+        results.append(await _aevaluate(key, quick))
+        bar.update(1)
+    bar.set_postfix_str("")  # done: the full bar says it
+    return results
+
+
+def evaluate_all(quick: bool | None = None, progress: bool = True) -> list[ClaimResult]:
+    """Every claim, one after another so that no run disturbs another's timing.
+
+    With `progress`, a bar steps once per claim and names the one running; it
+    ends complete (green in JupyterLab) once every claim has run, and stops
+    where it was (red) if one fails. The bar is made here, in the caller's
+    thread, so it shows in the cell that called even when `run_sync` runs the
+    claims on a worker thread.
+    """
+    chosen = quick_mode() if quick is None else quick
+    with progress_bar(total=len(CLAIMS), desc="claims", unit="claim", disable=not progress) as bar:
+        return run_sync(_aevaluate_all(chosen, bar))

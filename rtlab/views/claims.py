@@ -1,0 +1,333 @@
+"""The claims' views: each claim's plot, drawn from its `ClaimResult` (the
+measured figures and series of `rtlab.studies.claims`), and the table of
+verdicts.
+
+    views.claims.table(results)       # claim, source, verdict, evidence; .data: the frame
+    views.claims.figure(results[0])   # the plot behind one verdict
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from rtlab.studies.claims import ClaimResult
+from rtlab.studies.claims.base import num
+from rtlab.studies.claims.binary import BASE64_FACTOR, BINARY_SIZES
+from rtlab.studies.claims.idle import IDLE_CONDITIONS, IDLE_TIMEOUT
+from rtlab.studies.claims.longpoll_check import CHECK_INTERVAL
+from rtlab.studies.claims.ranking import RANKED, RANKING_POLL_INTERVAL
+from rtlab.studies.claims.reconnect import RECONNECT_VARIANTS
+from rtlab.studies.claims.text import TEXT_LABELS, TEXT_TECHNIQUES
+from rtlab.studies.claims.upstream import rates_in
+from rtlab.studies.experiments import CPU_TICK_S, resolved_cpu
+from rtlab.views.plots import COLORS, LOG_AXIS
+from rtlab.views.tables import TextTable
+
+__all__ = ["figure", "table"]
+
+Panel = tuple[str, str, Mapping[str, float]]  # (name, axis title, {technique: value})
+
+
+def table(results: Iterable[ClaimResult]) -> TextTable:
+    """Claim, source, verdict and evidence, one row per claim (indexed by key),
+    shown whole: the claim and the evidence wrap, nothing is cut. `.data` is
+    the frame."""
+    rows = [
+        {
+            "key": r.key,
+            "claim": r.claim,
+            "source": r.source,
+            "verdict": r.verdict,
+            "evidence": r.evidence,
+        }
+        for r in results
+    ]
+    frame = pd.DataFrame(rows, columns=["key", "claim", "source", "verdict", "evidence"])
+    return TextTable(frame.set_index("key"), wrap=("claim", "evidence"))
+
+
+def figure(result: ClaimResult) -> go.Figure:
+    """The plot of one claim's measured figures and series; ValueError for a
+    claim with no plot here."""
+    try:
+        draw = _DRAWERS[result.key]
+    except KeyError:
+        raise ValueError(f"no plot for claim {result.key!r}") from None
+    return draw(result)
+
+
+def _titled(shown: go.Figure, title: str, x: str, y: str, legend: str, **layout: object) -> None:
+    """Title the figure, its axes and its legend (and set any other `layout`)."""
+    shown.update_layout(title=title, xaxis_title=x, yaxis_title=y, legend_title=legend, **layout)
+
+
+def _technique_bars(panels: Sequence[Panel], title: str, techniques: Sequence[str]) -> go.Figure:
+    """One panel per measure, two panels to a row, one coloured bar per
+    technique, one legend entry per technique."""
+    cols = min(2, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    shown = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[name for name, _, _ in panels],
+        horizontal_spacing=0.15,
+        vertical_spacing=0.2,
+    )
+    for index, (_, axis, values) in enumerate(panels):
+        row, col = index // cols + 1, index % cols + 1
+        for technique in techniques:
+            shown.add_bar(
+                x=[technique],
+                y=[values[technique]],
+                name=technique,
+                legendgroup=technique,
+                showlegend=index == 0,
+                marker_color=COLORS.get(technique),
+                row=row,
+                col=col,
+            )
+        shown.update_yaxes(title_text=axis, rangemode="tozero", row=row, col=col)
+        shown.update_xaxes(title_text="technique", row=row, col=col)
+    shown.update_layout(title=title, legend_title="technique", height=400 * rows)
+    return shown
+
+
+def _ranking(result: ClaimResult) -> go.Figure:
+    f = result.measured
+    return _technique_bars(
+        [
+            ("median latency", "median latency (ms)", {t: f[f"{t}_p50_ms"] for t in RANKED}),
+            (
+                "wire bytes per message",
+                "bytes on the wire per message (B, both ways)",
+                {t: f[f"{t}_bytes_per_msg"] for t in RANKED},
+            ),
+        ],
+        f"The seeds' ranking on 4G at {f['rate_per_s']:g} messages/s "
+        f"(short polling every {RANKING_POLL_INTERVAL:g} s)",
+        RANKED,
+    )
+
+
+def _binary(result: ClaimResult) -> go.Figure:
+    f = result.measured
+    shown = go.Figure()
+    sizes = list(BINARY_SIZES)
+    series = [
+        ("sse_per_byte", "SSE: base64 text in the JSON envelope", COLORS["sse"], "solid"),
+        ("ws_text_per_byte", "WebSocket text frame: the same base64", COLORS["ws"], "solid"),
+        ("ws_binary_per_byte", "WebSocket binary frame: raw bytes", COLORS["ws"], "dash"),
+    ]
+    for prefix, name, color, dash in series:
+        shown.add_scatter(
+            x=sizes,
+            y=[f[f"{prefix}_{size}"] for size in sizes],
+            name=name,
+            mode="lines+markers",
+            line={"color": color, "dash": dash},
+        )
+    shown.add_scatter(
+        x=sizes,
+        y=[BASE64_FACTOR] * len(sizes),
+        name="base64 alone (4/3)",
+        mode="lines",
+        line={"color": "grey", "dash": "dot"},
+    )
+    _titled(
+        shown,
+        "Cost of sending random bytes: wire bytes per payload byte",
+        "payload size (bytes, log scale)",
+        "bytes on the wire per payload byte (log scale)",
+        "how the bytes travel",
+    )
+    shown.update_xaxes(type="log", tickvals=sizes, ticktext=[f"{size:,}" for size in sizes])
+    shown.update_yaxes(**LOG_AXIS)
+    return shown
+
+
+def _reconnect(result: ClaimResult) -> go.Figure:
+    s = result.series
+    shown = go.Figure()
+    styles = {  # (colour, symbol): SSE and rtlab's WS overlap until the cut
+        "sse": (COLORS["sse"], "circle-open"),
+        "ws": (COLORS["ws"], "x-thin-open"),
+        "ws_plain": ("grey", "circle"),
+    }
+    for name, label in RECONNECT_VARIANTS.items():
+        shown.add_scatter(
+            x=s[f"{name}_t_s"],
+            y=s[f"{name}_seq"],
+            mode="markers",
+            name=label,
+            marker={"color": styles[name][0], "symbol": styles[name][1], "size": 7},
+        )
+    top = max((seq for name in RECONNECT_VARIANTS for seq in s[f"{name}_seq"]), default=1)
+    shown.add_scatter(
+        x=s["cut_s"] * 2,
+        y=[0, top],
+        mode="lines",
+        name="the relay cuts every connection",
+        line={"color": "black", "dash": "dash"},
+    )
+    _titled(
+        shown,
+        "Deliveries around a cut of every connection (4G link)",
+        "time since publishing started (s)",
+        "message seq delivered",
+        "client",
+    )
+    return shown
+
+
+def _ws_idle(result: ClaimResult) -> go.Figure:
+    f = result.measured
+    shown = go.Figure()
+    labels = [label for label, _, _ in IDLE_CONDITIONS.values()]
+    for measure, name in (("idle_closes", "closed for idleness"), ("reconnects", "reconnects")):
+        shown.add_bar(x=labels, y=[f[f"{key}_{measure}"] for key in IDLE_CONDITIONS], name=name)
+    _titled(
+        shown,
+        f"An idle WebSocket for {f['seconds']:g} s (intermediary idle timeout {IDLE_TIMEOUT:g} s)",
+        "condition",
+        "count over the run (connections)",
+        "measure",
+        barmode="group",
+    )
+    return shown
+
+
+def _upstream(result: ClaimResult) -> go.Figure:
+    f = result.measured
+    rates = rates_in(f)
+    shown = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=["bytes per upstream message", "send → subscriber median latency"],
+    )
+    designs = {
+        "ws": ("WebSocket (one socket)", COLORS["ws"]),
+        "post": ("SSE + POST", COLORS["sse"]),
+    }
+    for col, measure in enumerate(("bytes", "p50_ms"), start=1):
+        for design, (name, color) in designs.items():
+            shown.add_scatter(
+                x=rates,
+                y=[f[f"{design}_{measure}@{rate:g}"] for rate in rates],
+                name=name,
+                legendgroup=design,
+                showlegend=col == 1,
+                mode="lines+markers",
+                line={"color": color},
+                row=1,
+                col=col,
+            )
+        shown.update_xaxes(
+            title_text="upstream messages per second (log scale)",
+            type="log",
+            tickvals=rates,
+            ticktext=[f"{rate:g}" for rate in rates],
+            row=1,
+            col=col,
+        )
+        shown.update_yaxes(rangemode="tozero", row=1, col=col)
+    shown.update_yaxes(title_text="wire bytes per message (B, both ways)", row=1, col=1)
+    shown.update_yaxes(title_text="median latency (ms)", row=1, col=2)
+    shown.update_layout(
+        title="Client → server messages on 4G: WebSocket vs SSE + separate POSTs",
+        legend_title="design",
+    )
+    return shown
+
+
+def _sse_vs_ws_text(result: ClaimResult) -> go.Figure:
+    """One panel per measure of TEXT_LABELS; a server CPU counted in clock ticks
+    gets error bars of one tick, so that 6 ticks against 7 do not read as a gap."""
+    f = result.measured
+    shown = _technique_bars(
+        [
+            (label, f"{label} ({unit})", {t: f[f"{t}_{measure}"] for t in TEXT_TECHNIQUES})
+            for measure, (label, unit) in TEXT_LABELS.items()
+        ],
+        f"SSE vs WebSocket for text: {num(f['clients'])} clients, "
+        f"{num(f['rate_per_s'])} msg/s, 4G, server in its own process",
+        TEXT_TECHNIQUES,
+    )
+    cpu = pd.Series([f["sse_server_cpu_s"], f["ws_server_cpu_s"]])
+    if resolved_cpu(cpu).isna().any():
+        panel = list(TEXT_LABELS).index("server_cpu_s")
+        shown.update_traces(
+            error_y={"type": "constant", "value": CPU_TICK_S},
+            selector={"xaxis": f"x{panel + 1}"},
+        )
+        shown.layout.annotations[
+            panel
+        ].text = f"server CPU (± one {CPU_TICK_S * 1000:g} ms clock tick)"
+    return shown
+
+
+def _longpoll_check(result: ClaimResult) -> go.Figure:
+    shown = go.Figure()
+    names = {
+        "event": "event-driven wait (rtlab default)",
+        "check": f"check every {CHECK_INTERVAL:g} s (seed 002)",
+    }
+    for name, label in names.items():
+        ordered = sorted(result.series[f"{name}_latency_ms"])
+        shown.add_scatter(
+            x=ordered,
+            y=[(i + 1) / len(ordered) for i in range(len(ordered))],
+            mode="lines+markers",
+            line_shape="hv",
+            name=label,
+        )
+    _titled(
+        shown,
+        f"Long-poll latency on 4G, messages at random ~{result.measured['rate_per_s']:g}/s",
+        "latency: receive − publish (ms)",
+        "fraction of messages delivered",
+        "server",
+    )
+    return shown
+
+
+def _sse_periodic_requests(result: ClaimResult) -> go.Figure:
+    s = result.series
+    shown = go.Figure()
+    for prefix, name in (
+        ("open", "rtlab SSE server (the response stays open)"),
+        ("closing", "a server that ends the response after each event (seed 001's example)"),
+    ):
+        shown.add_scatter(
+            x=s[f"{prefix}_t_s"],
+            y=s[f"{prefix}_requests"],
+            mode="lines",
+            line_shape="hv",
+            name=name,
+        )
+    _titled(
+        shown,
+        f"HTTP requests made by an SSE client while "
+        f"{result.measured['rate_per_s']:g} messages/s flow",
+        "time since connected (s)",
+        "requests made so far (count)",
+        "server",
+        yaxis_rangemode="tozero",
+    )
+    return shown
+
+
+_DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
+    "ranking": _ranking,
+    "sse_binary": _binary,
+    "sse_reconnect": _reconnect,
+    "ws_idle": _ws_idle,
+    "upstream_rate": _upstream,
+    "sse_vs_ws_text": _sse_vs_ws_text,
+    "longpoll_check": _longpoll_check,
+    "sse_periodic_requests": _sse_periodic_requests,
+}

@@ -1,0 +1,159 @@
+"""The list of claims and running it: evaluate and evaluate_all with instant
+fake claims, then every real claim measured in quick mode (once per claim,
+~40 s in all), checked for sane figures and a readable plot.
+
+Rules and measurements are separate functions so that a verdict can be tested
+without timing noise: each claim's own test module feeds its rule synthetic
+figures chosen to sit clearly on one side of each stated threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from rtlab.studies import claims
+from rtlab.studies.claims import VERDICTS, Measurement, registry
+from rtlab.views import claims as claim_views
+from tests.conftest import RecordedBar
+from tests.studies.claims.helpers import assert_readable, install_fake_claims, measured
+
+# -- evaluate and evaluate_all without measuring -------------------------------------
+
+
+@pytest.fixture
+def fake_claims(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    return install_fake_claims(monkeypatch)
+
+
+def test_evaluate_all_reads_quick_mode_from_the_environment(
+    fake_claims: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RTLAB_QUICK", "1")
+    results = claims.evaluate_all()
+    assert [r.key for r in results] == ["a", "b"]
+    monkeypatch.setenv("RTLAB_QUICK", "")
+    claims.evaluate_all()
+    claims.evaluate_all(quick=True)
+    assert fake_claims == [True, True, False, False, True, True]
+
+
+def test_evaluate_all_steps_a_bar_once_per_claim_named_while_it_runs(
+    fake_claims: list[bool], bars: list[RecordedBar]
+) -> None:
+    claims.evaluate_all(quick=True)
+    (bar,) = bars
+    assert (bar.desc, bar.unit, bar.shown) == ("claims", "claim", True)
+    assert bar.n == bar.total == 2
+    assert bar.postfixes == ["a", "b", ""]  # the running claim, then nothing once complete
+
+
+def test_evaluate_all_progress_can_be_turned_off(
+    fake_claims: list[bool], bars: list[RecordedBar]
+) -> None:
+    assert [r.key for r in claims.evaluate_all(quick=True, progress=False)] == ["a", "b"]
+    (bar,) = bars
+    assert bar.shown is False
+
+
+def test_a_failing_claim_leaves_the_bar_short_of_complete(
+    monkeypatch: pytest.MonkeyPatch, bars: list[RecordedBar]
+) -> None:
+    async def fails(quick: bool) -> Measurement:
+        raise RuntimeError("the lab broke")
+
+    broken = claims.Claim("broken", "claim", "seed 00X", fails, lambda f: ("holds", "."))
+    monkeypatch.setattr(registry, "CLAIMS", {"broken": broken})
+    with pytest.raises(RuntimeError, match="the lab broke"):
+        claims.evaluate_all(quick=True)
+    (bar,) = bars
+    assert (bar.n, bar.total) == (0, 1)
+
+
+async def test_evaluate_all_works_inside_a_running_loop(
+    fake_claims: list[bool], bars: list[RecordedBar]
+) -> None:
+    """As in a notebook cell: the kernel's loop is running in this thread."""
+    assert [r.key for r in claims.evaluate_all(quick=True)] == ["a", "b"]
+    assert bars[0].n == bars[0].total == 2
+
+
+def test_unknown_claim_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown claim 'nope'"):
+        claims.evaluate("nope", quick=True)
+
+
+def test_a_rule_cannot_invent_a_verdict(
+    fake_claims: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = registry.CLAIMS["a"]
+    bad = claims.Claim("a", fake.claim, fake.source, fake.measure, lambda f: ("maybe", ""))
+    monkeypatch.setitem(registry.CLAIMS, "a", bad)
+    with pytest.raises(RuntimeError, match="maybe"):
+        claims.evaluate("a", quick=True)
+
+
+def test_a_result_carries_the_measured_figures_and_series(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def measure(quick: bool) -> Measurement:
+        return Measurement({"x": 2.0}, {"t_s": [0.0, 0.5]})
+
+    def rule(figures: Mapping[str, float]) -> tuple[str, str]:
+        return "depends", f"x was {figures['x']}"
+
+    claim = claims.Claim("c", "claim c", "seed 00X", measure, rule)
+    monkeypatch.setattr(registry, "CLAIMS", {"c": claim})
+    result = claims.evaluate("c", quick=True)
+    assert (result.verdict, result.evidence) == ("depends", "x was 2.0")
+    assert result.measured == {"x": 2.0} and result.series == {"t_s": [0.0, 0.5]}
+
+
+# -- every claim measured (quick mode) -----------------------------------------------
+
+EXPECTED_KEYS = {
+    "ranking": {f"{t}_{m}" for t in claims.ranking.RANKED for m in ("p50_ms", "bytes_per_msg")},
+    "sse_binary": {
+        f"{p}_{s}"
+        for p in ("sse_per_byte", "ws_text_per_byte", "ws_binary_per_byte")
+        for s in claims.binary.BINARY_SIZES
+    }
+    | {"raw_sse_intact"},
+    "sse_reconnect": {
+        f"{v}_{m}" for v in ("sse", "ws", "ws_plain") for m in ("lost", "recover_ms", "reconnects")
+    },
+    "ws_idle": {
+        f"{c}_{m}" for c in ("no_hb", "hb", "direct") for m in ("idle_closes", "reconnects")
+    },
+    "upstream_rate": {
+        f"{d}_{m}@{r:g}"
+        for d in ("ws", "post")
+        for m in ("bytes", "p50_ms")
+        for r in claims.upstream.UPSTREAM_RATES_QUICK
+    }
+    | {"post_cold_ms"},
+    "sse_vs_ws_text": {
+        f"{t}_{m}" for t in ("sse", "ws") for m in ("p50_ms", "p99_ms", "bytes_per_msg")
+    }
+    | {"sse_server_cpu_s", "ws_server_cpu_s"},
+    "longpoll_check": {"event_p50_ms", "check_p50_ms", "interval_s"},
+    "sse_periodic_requests": {"requests", "bytes_up_after_first", "connections"},
+}
+
+
+@pytest.mark.parametrize("key", list(registry.CLAIMS))
+def test_each_claim_measures_and_judges(key: str) -> None:
+    result = measured(key)
+    assert result.key == key and result.claim and result.source.startswith("seed 00")
+    assert result.verdict in VERDICTS
+    assert EXPECTED_KEYS[key] <= set(result.measured)
+    assert all(isinstance(v, float) for v in result.measured.values())
+    assert result.evidence.endswith(".")
+    figure = claim_views.figure(result)
+    assert figure is not None
+    assert_readable(figure)
+
+
+def test_every_claim_has_expected_figures() -> None:
+    assert set(EXPECTED_KEYS) == set(registry.CLAIMS)
