@@ -19,6 +19,7 @@ import pandas as pd
 from rtlab.runs import stats, store
 from rtlab.studies.load.spec import (
     CLIENT_COLUMNS,
+    COUNT_COLUMNS,
     DELIVERY_COLUMNS,
     SUMMARY_COLUMNS,
     TIMELINE_COLUMNS,
@@ -33,7 +34,7 @@ __all__ = [
     "Ramp",
     "Usage",
     "frames",
-    "load_figures",
+    "headline_figures",
     "summary",
 ]
 
@@ -252,7 +253,7 @@ class Ramp:
     ack_ms: float
 
 
-def load_figures(
+def headline_figures(
     spec: LoadSpec,
     summary: pd.DataFrame,
     clients: pd.DataFrame,
@@ -290,17 +291,5 @@ def load_figures(
         kb_per_connection=(usage.rss_loaded - rss_idle) / per_kb,
         kb_per_connection_idle=(usage.rss_connected - rss_idle) / per_kb,
         publish_ack_max_ms=ramp.ack_ms,
-        **{column: int(rows[column].sum()) for column in _COUNTED},
+        **{column: int(rows[column].sum()) for column in COUNT_COLUMNS},
     )
-
-
-_COUNTED = (
-    "expected",
-    "delivered",
-    "losses",
-    "duplicates",
-    "gaps",
-    "out_of_order",
-    "reconnects",
-    "errors",
-)

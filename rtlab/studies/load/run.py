@@ -28,7 +28,7 @@ from rtlab.studies.load.result import (
     Ramp,
     Usage,
     frames,
-    load_figures,
+    headline_figures,
     summary,
 )
 from rtlab.studies.load.spec import (
@@ -363,7 +363,7 @@ async def arun_load(spec: LoadSpec, progress: bool = False) -> LoadResult:
     table = summary(deliveries, clients, (*spec.push_techniques, "longpoll"))
     data = payload(0, spec.message_bytes, random.Random())
     envelope = len(Message(spec.topic, 1, time.time() * 1000, data).json)
-    figures = load_figures(
+    figures = headline_figures(
         spec,
         table,
         clients,

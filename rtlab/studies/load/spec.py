@@ -12,18 +12,6 @@ from typing import Any
 from rtlab.clients import CLIENTS
 from rtlab.message import dumps
 
-__all__ = [
-    "CLIENT_COLUMNS",
-    "DELIVERY_COLUMNS",
-    "SAMPLE_COLUMNS",
-    "SUMMARY_COLUMNS",
-    "TIMELINE_COLUMNS",
-    "LoadSpec",
-    "counts_text",
-    "payload",
-    "raise_fd_limit",
-]
-
 DELIVERY_COLUMNS = ["phase", "technique", "client", "seq", "latency_ms"]
 CLIENT_COLUMNS = [
     "phase",
@@ -41,10 +29,9 @@ CLIENT_COLUMNS = [
     "last_error",
     "expected",
 ]
-SUMMARY_COLUMNS = [
-    "phase",
-    "technique",
-    "clients",
+#: Delivery counts: summed per phase and technique in the summary, and over the
+#: load phase in the figures.
+COUNT_COLUMNS = [
     "expected",
     "delivered",
     "losses",
@@ -53,6 +40,12 @@ SUMMARY_COLUMNS = [
     "out_of_order",
     "reconnects",
     "errors",
+]
+SUMMARY_COLUMNS = [
+    "phase",
+    "technique",
+    "clients",
+    *COUNT_COLUMNS,
     "requests",
     "p50_ms",
     "p90_ms",

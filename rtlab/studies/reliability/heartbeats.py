@@ -15,15 +15,8 @@ from rtlab.lab import Lab
 from rtlab.netem import LinkSettings, Relay
 from rtlab.runs.progress import progress_bar
 from rtlab.runs.schedule import Schedule
-from rtlab.studies.reliability.common import (
-    PUSH,
-    TOPIC,
-    Log,
-    client,
-    follow,
-    stop_following,
-    wait_until,
-)
+from rtlab.studies.reliability import common
+from rtlab.studies.reliability.common import PUSH, TOPIC, Log
 
 __all__ = ["IdlePlan", "aidle", "idle"]
 
@@ -60,20 +53,20 @@ async def aidle(plan: IdlePlan | None = None, progress: bool = True) -> pd.DataF
         for t in plan.techniques
     }
     logs = {
-        key: Log(client(key[1], relay.url, TOPIC, poll_interval=1.0, after=0))
+        key: Log(common.client(key[1], relay.url, TOPIC, poll_interval=1.0, after=0))
         for key, relay in relays.items()
     }
     done = asyncio.Event()
-    followers = [asyncio.create_task(follow(log, done)) for log in logs.values()]
+    followers = [asyncio.create_task(common.follow(log, done)) for log in logs.values()]
     try:
         await asyncio.sleep(0.3)
         await _publish(list(labs.values()), plan, progress)
-        await wait_until(
+        await common.wait_until(
             lambda: all(len(log.messages()) >= plan.messages for log in logs.values()),
             5 + plan.retry_ms / 1000,
         )
     finally:
-        await stop_following(done, followers, logs.values())
+        await common.stop_following(done, followers, logs.values())
         totals = {key: relay.totals() for key, relay in relays.items()}
         for relay in relays.values():
             await relay.stop()
