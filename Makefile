@@ -80,7 +80,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/measure.py
 	$(BIN)/python bench/reliability.py
-	$(BIN)/python bench/load.py --out results/load.json
+	$(BIN)/python bench/load.py --out results
 	$(BIN)/python bench/browser.py --compare
 
 clean:

@@ -1,7 +1,7 @@
 """Load: many subscribers on one server with messages flowing, next to a 1-per-technique baseline.
 
     python bench/load.py [--push 2000] [--longpoll 500] [--seconds 60] [--rate 10] \
-                         [--out data/load.json]
+                         [--out data] [--name load]
 
 The push subscribers are split evenly over SSE, the NDJSON stream and
 WebSocket; all subscribe to one topic and get every message (~100-byte JSON
@@ -9,7 +9,8 @@ data, a 173-byte envelope). The server runs in its own process and the
 subscribers in `--processes` client processes (see `rtlab.studies.load`). Prints the
 server's CPU and memory per connection, the connect time, deliveries and
 losses, and p50/p99 latency per technique with their ratio to the baseline;
-writes the figures to `--out` (`--out ''`: do not write). Asserts nothing.
+records the result as NAME.* in the folder `--out` (`rtlab.runs.store`'s
+layout; `--out ''`: do not write). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0, help="messages per second")
     parser.add_argument("--baseline-seconds", type=float, default=10.0)
     parser.add_argument("--processes", type=int, default=2, help="client processes")
-    parser.add_argument("--out", default="data/load.json", help="JSON file for the figures")
+    parser.add_argument("--out", default="data", help="folder to record the result in")
+    parser.add_argument("--name", default="load", help="name of the recorded result")
     args = parser.parse_args()
     spec = LoadSpec(
         push=args.push,
@@ -43,7 +45,7 @@ def main() -> None:
     print(result.report())
     print(f"\n({time.perf_counter() - started:.0f} s)")
     if args.out:
-        print(f"saved to {result.save(args.out)}")
+        print(f"saved to {result.save(args.name, args.out)}")
 
 
 if __name__ == "__main__":  # required: the client processes are spawned

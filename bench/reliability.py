@@ -95,7 +95,7 @@ def main() -> None:
             ("reliability_idle", idle, plan_i),
             ("reliability_slow", slow, plan_s),
         ):
-            print("saved", reliability.save_figures(name, frame, plan))
+            print("saved", reliability.save(name, frame, plan))
 
 
 if __name__ == "__main__":

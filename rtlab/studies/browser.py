@@ -51,6 +51,7 @@ import pandas as pd
 from rtlab.aio import run_sync
 from rtlab.lab import Lab
 from rtlab.runs.rows import DELIVERY_TYPES
+from rtlab.runs.schedule import Schedule
 from rtlab.runs.store import environment
 from rtlab.studies.experiments import TECHNIQUES, Result, Scenario
 
@@ -195,29 +196,13 @@ async def arun_browser(
     Wire bytes are not counted (no relay sits in front of a browser), so
     `bytes_up`, `bytes_down` and `connections` are NaN.
     """
-    if technique not in TECHNIQUES:
-        raise ValueError(f"technique must be one of {', '.join(TECHNIQUES)}")
-    if clients < 1 or messages < 1 or per_context < 1:
-        raise ValueError("clients, messages and per_context must be at least 1")
-    if not rate > 0:
-        raise ValueError("rate must be > 0 messages per second")
-    if lab is not None and drop_every is not None:
-        raise ValueError("drop_every is a server setting: pass Lab(drop_every=N) instead")
+    _check(technique, clients, messages, rate, per_context, lab, drop_every)
     name = label or f"{technique} (browser)"
-    rng = random.Random(seed)
     topic = topic or f"browser-{technique}-{secrets.token_hex(4)}"
     async with contextlib.AsyncExitStack() as stack:
-        if lab is None:
-            lab = await stack.enter_async_context(
-                Lab(drop_every=drop_every, retry_ms=250, heartbeat=heartbeat or 15.0)
-            )
-        publish: Publisher
+        lab, url, publish = await _server(stack, lab, drop_every, heartbeat, token)
         if isinstance(lab, Lab):
-            url, publish = lab.url, lab.apublish
             heartbeat = heartbeat or lab.settings.heartbeat
-        else:
-            url = lab.rstrip("/")
-            publish = await _http_publisher(stack, url, token)
         scenario = Scenario(
             technique,
             clients=clients,
@@ -235,51 +220,124 @@ async def arun_browser(
         version = browser.version
 
         ready = await publish(topic, "ready")
-        options = {
-            "topic": topic,
-            "after": ready - 1,
-            "interval": poll_interval * 1000,
-            "timeout": longpoll_timeout,
-            "heartbeat": scenario.heartbeat,
-        }
-        pages: list[tuple[Page, list[str]]] = []
-        for first in range(0, clients, per_context):
-            context = await browser.new_context()
-            stack.push_async_callback(context.close)
-            page = await context.new_page()
-            await page.goto(f"{url}/?metrics=0")
-            count = min(per_context, clients - first)
-            keys = await page.evaluate(
-                _SPAWN, {"technique": technique, "count": count, "options": options}
-            )
-            pages.append((page, keys))
-        connected = await asyncio.gather(
-            *(_reach(page, keys, ready, timeout) for page, keys in pages)
-        )
-        if not all(connected):
-            page, keys = pages[connected.index(False)]
-            states = await page.evaluate(
-                "(keys) => keys.map((k) => [k, rtlab.stats[k].state, rtlab.stats[k].lastError])",
-                keys,
-            )
-            raise TimeoutError(
-                f"the browser clients did not all connect within {timeout} s: {states}"
-            )
+        pages = await _spawn(stack, browser, url, scenario, per_context, topic, ready)
+        await _connected(pages, ready, timeout)
 
         cpu_before = lab.server_cpu_seconds() if isinstance(lab, Lab) else math.nan
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        for index in range(messages):
-            await asyncio.sleep(max(0.0, start + index / rate - loop.time()))
-            await publish(topic, "".join(rng.choices(string.ascii_letters, k=message_size)))
+        await _publish(publish, topic, scenario, messages)
         last = ready + messages
         reached = await asyncio.gather(*(_reach(page, keys, last, timeout) for page, keys in pages))
         cpu = lab.server_cpu_seconds() - cpu_before if isinstance(lab, Lab) else math.nan
-        collected: list[dict[str, Any]] = []
-        for page, keys in pages:
-            collected.extend(await page.evaluate(_COLLECT, keys))
+        collected = [c for page, keys in pages for c in await page.evaluate(_COLLECT, keys)]
         server = "thread" if isinstance(lab, Lab) else "url"
 
+    deliveries = _deliveries(collected, scenario, topic, ready, last)
+    run_row = _run_row(scenario, collected, deliveries, messages, cpu, server, all(reached))
+    meta = {
+        "scenarios": [asdict(scenario) | {"client_kind": "browser", "messages": messages}],
+        "browser": f"Chromium {version}",
+        **environment(),
+    }
+    return Result(deliveries, pd.DataFrame([run_row]), meta)
+
+
+def _check(
+    technique: str,
+    clients: int,
+    messages: int,
+    rate: float,
+    per_context: int,
+    lab: Lab | str | None,
+    drop_every: int | None,
+) -> None:
+    """ValueError for arguments `arun_browser` cannot run with."""
+    if technique not in TECHNIQUES:
+        raise ValueError(f"technique must be one of {', '.join(TECHNIQUES)}")
+    if clients < 1 or messages < 1 or per_context < 1:
+        raise ValueError("clients, messages and per_context must be at least 1")
+    if not rate > 0:
+        raise ValueError("rate must be > 0 messages per second")
+    if lab is not None and drop_every is not None:
+        raise ValueError("drop_every is a server setting: pass Lab(drop_every=N) instead")
+
+
+async def _server(
+    stack: contextlib.AsyncExitStack,
+    lab: Lab | str | None,
+    drop_every: int | None,
+    heartbeat: float | None,
+    token: str | None,
+) -> tuple[Lab | str, str, Publisher]:
+    """The server to measure against (a new Lab, closed with `stack`, when `lab` is
+    None), its URL and how to publish to it."""
+    if lab is None:
+        lab = await stack.enter_async_context(
+            Lab(drop_every=drop_every, retry_ms=250, heartbeat=heartbeat or 15.0)
+        )
+    if isinstance(lab, Lab):
+        return lab, lab.url, lab.apublish
+    url = lab.rstrip("/")
+    return lab, url, await _http_publisher(stack, url, token)
+
+
+async def _spawn(
+    stack: contextlib.AsyncExitStack,
+    browser: Browser,
+    url: str,
+    scenario: Scenario,
+    per_context: int,
+    topic: str,
+    ready: int,
+) -> list[tuple[Page, list[str]]]:
+    """The scenario's clients on the demo page, `per_context` to a page, each page in
+    its own browser context (closed with `stack`), each starting just before the
+    `ready` message; each page with its clients' keys."""
+    technique, clients = scenario.technique, scenario.clients
+    options = {
+        "topic": topic,
+        "after": ready - 1,
+        "interval": scenario.poll_interval * 1000,
+        "timeout": scenario.longpoll_timeout,
+        "heartbeat": scenario.heartbeat,
+    }
+    pages: list[tuple[Page, list[str]]] = []
+    for first in range(0, clients, per_context):
+        context = await browser.new_context()
+        stack.push_async_callback(context.close)
+        page = await context.new_page()
+        await page.goto(f"{url}/?metrics=0")
+        count = min(per_context, clients - first)
+        keys = await page.evaluate(
+            _SPAWN, {"technique": technique, "count": count, "options": options}
+        )
+        pages.append((page, keys))
+    return pages
+
+
+async def _connected(pages: list[tuple[Page, list[str]]], ready: int, timeout: float) -> None:
+    """Until every client has the ready message; TimeoutError naming their states."""
+    connected = await asyncio.gather(*(_reach(page, keys, ready, timeout) for page, keys in pages))
+    if not all(connected):
+        page, keys = pages[connected.index(False)]
+        states = await page.evaluate(
+            "(keys) => keys.map((k) => [k, rtlab.stats[k].state, rtlab.stats[k].lastError])",
+            keys,
+        )
+        raise TimeoutError(f"the browser clients did not all connect within {timeout} s: {states}")
+
+
+async def _publish(publish: Publisher, topic: str, scenario: Scenario, messages: int) -> None:
+    """`messages` of `message_size` random letters (seeded) at the scenario's rate, on
+    an open-loop schedule."""
+    rng = random.Random(scenario.seed)
+    async for _ in Schedule(scenario.rate, messages):
+        await publish(topic, "".join(rng.choices(string.ascii_letters, k=scenario.message_size)))
+
+
+def _deliveries(
+    collected: list[dict[str, Any]], scenario: Scenario, topic: str, ready: int, last: int
+) -> pd.DataFrame:
+    """The deliveries frame from the pages' records (the ready message left out)."""
     rows = [
         {
             "client": index,
@@ -295,24 +353,37 @@ async def arun_browser(
         if ready < record["seq"] <= last
     ]
     deliveries = pd.DataFrame(rows, columns=list(DELIVERY_TYPES)).astype(DELIVERY_TYPES)
-    deliveries.insert(0, "technique", technique)
-    deliveries.insert(0, "scenario", name)
+    deliveries.insert(0, "technique", scenario.technique)
+    deliveries.insert(0, "scenario", scenario.label)
     deliveries.insert(0, "run", 0)
+    return deliveries
+
+
+def _run_row(
+    scenario: Scenario,
+    collected: list[dict[str, Any]],
+    deliveries: pd.DataFrame,
+    messages: int,
+    cpu: float,
+    server: str,
+    completed: bool,
+) -> dict[str, Any]:
+    """The run's row: the scenario's knobs and the clients' own counts."""
     stats = [client["stats"] for client in collected]
-    expected = messages * clients
+    expected = messages * scenario.clients
     unique = deliveries.drop_duplicates(["client", "seq"]).shape[0]
-    run_row = {
+    return {
         "run": 0,
-        "scenario": name,
-        "technique": technique,
+        "scenario": scenario.label,
+        "technique": scenario.technique,
         "network": "loopback",
-        "clients": clients,
+        "clients": scenario.clients,
         "topics": 1,
-        "rate": rate,
+        "rate": scenario.rate,
         "burst": 1,
-        "message_size": message_size,
+        "message_size": scenario.message_size,
         "duration": scenario.duration,
-        "poll_interval": poll_interval,
+        "poll_interval": scenario.poll_interval,
         "expected": expected,
         "delivered": unique,
         "losses": expected - unique,
@@ -329,15 +400,9 @@ async def arun_browser(
         "server_cpu_s": cpu,
         "peak_rss_mb": math.nan,
         "server": server,
-        "completed": all(reached),
+        "completed": completed,
         "client_kind": "browser",
     }
-    meta = {
-        "scenarios": [asdict(scenario) | {"client_kind": "browser", "messages": messages}],
-        "browser": f"Chromium {version}",
-        **environment(),
-    }
-    return Result(deliveries, pd.DataFrame([run_row]), meta)
 
 
 def run_browser(lab: Lab | str | None = None, technique: str = "sse", **options: Any) -> Result:

@@ -1,18 +1,18 @@
 """The load runner scaled down: 30 push subscribers and 10 long-pollers, 2.5 s of messages.
 
 Asserts exact deliveries (every subscriber got every message once, in order),
-the frames' columns against data/schema.md, and the saved JSON; no timings.
+the frames' columns against data/schema.md, and the recorded result; no timings.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
+from rtlab.runs import store
 from rtlab.studies.load import (
     CLIENT_COLUMNS,
     DELIVERY_COLUMNS,
@@ -80,7 +80,7 @@ def test_counts_and_no_losses(result: LoadResult) -> None:
 
 def _documented(section: str) -> set[str]:
     """Column names in the first cells of the tables under `### section` in data/schema.md."""
-    text = SCHEMA.read_text().split("## load.json", 1)[1]
+    text = SCHEMA.read_text().split("## load", 1)[1]
     body = re.split(r"^### ", text, flags=re.M)
     table = next(part for part in body if part.startswith(section))
     names: set[str] = set()
@@ -105,18 +105,21 @@ def test_frames_have_the_documented_columns(result: LoadResult) -> None:
     assert _documented("figures") == {f.name for f in fields(LoadFigures)}
 
 
-def test_saved_json(result: LoadResult, tmp_path: Path) -> None:
-    saved = json.loads(result.save(tmp_path / "load.json").read_text())
-    assert saved["parameters"]["push"] == 30
-    assert saved["figures"]["losses"] == 0
-    assert [row["technique"] for row in saved["techniques"]][:4] == [
+def test_saved_result(result: LoadResult, tmp_path: Path) -> None:
+    meta_path = result.save("load", tmp_path)
+    assert meta_path == tmp_path / "load.meta.json"
+    saved = store.load("load", tmp_path)
+    assert saved.meta["parameters"]["push"] == 30
+    assert saved.meta["figures"]["losses"] == 0
+    assert saved.frames["techniques"]["technique"].tolist()[:4] == [
         "sse",
         "stream",
         "ws",
         "longpoll",
     ]
+    assert list(saved.frames) == ["techniques", "samples", "timeline"]
+    assert list(saved.frames["samples"].columns) == SAMPLE_COLUMNS
     for key in (
-        "samples",
         "fd_limit",
         "loadavg_before",
         "python",
@@ -124,7 +127,7 @@ def test_saved_json(result: LoadResult, tmp_path: Path) -> None:
         "machine",
         "git_commit",
     ):
-        assert key in saved
+        assert key in saved.meta
     assert "load" in result.report()
 
 

@@ -61,10 +61,11 @@ async def test_stalled_clients_are_ended_and_resume(bars: list[RecordedBar]) -> 
     assert (frame[~frame.stalled_client].p99_ratio == 1.0).all()
 
 
-def test_figures_round_trip(tmp_path: Path) -> None:
+def test_recorded_result_round_trip(tmp_path: Path) -> None:
     frame = pd.DataFrame({"technique": ["sse"], "losses": [0]})
-    reliability.save_figures("x", frame, IdlePlan(), tmp_path)
-    back, meta = reliability.load_figures("x", tmp_path)
+    assert reliability.save("x", frame, IdlePlan(), tmp_path) == tmp_path / "x.meta.json"
+    assert (tmp_path / "x.summary.csv.gz").exists()
+    back, meta = reliability.load("x", tmp_path)
     assert back.equals(frame)
     assert meta["plan"]["idle_timeout"] == 5.0
     assert "python" in meta

@@ -180,7 +180,7 @@ def test_reliability_figures_from_the_recorded_runs() -> None:
     """The three reliability figures, built from data/ as notebook 08 does."""
     from rtlab.studies import reliability
 
-    faults, _ = reliability.load_figures("reliability_faults")
+    faults, _ = reliability.load("reliability_faults")
     figure = plots.fault_recovery(faults)
     check_readable(figure)
     assert [trace.name for trace in figure.data] == [
@@ -191,14 +191,14 @@ def test_reliability_figures_from_the_recorded_runs() -> None:
     assert list(figure.data[0].x) == ["poll", "longpoll", "stream", "iframe", "sse", "ws"]
     assert figure.layout.yaxis.title.text == "time to the next delivered message (ms)"
 
-    idle, _ = reliability.load_figures("reliability_idle")
+    idle, _ = reliability.load("reliability_idle")
     figure = plots.idle_connections(idle)
     check_readable(figure)
     assert figure.layout.title.text == "Behind a 5 s idle timeout: connections used"
     assert [trace.name for trace in figure.data] == ["heartbeats on", "heartbeats off"]
     assert list(figure.data[0].y) == [1, 1, 1, 1]
 
-    slow, _ = reliability.load_figures("reliability_slow")
+    slow, _ = reliability.load("reliability_slow")
     figure = plots.slow_consumer_p99(slow)
     check_readable(figure)
     assert figure.layout.title.text == "Fast clients' p99 latency while ~10 MB flow"
