@@ -17,8 +17,9 @@ from rtlab.aio import timeout_factor
 from rtlab.clients import Client, SSEClient, WSClient
 from rtlab.lab import Lab
 from rtlab.netem import Relay
+from rtlab.runs.record import recording
 from rtlab.studies.claims.base import Measured, Measurement, num
-from rtlab.studies.claims.harness import collecting, connected, until
+from rtlab.studies.claims.harness import connected, until
 from rtlab.wire.sse import SSEDecoder
 
 __all__ = ["BASE64_FACTOR", "BINARY_SIZES", "measure_sse_binary", "rule_sse_binary"]
@@ -86,15 +87,17 @@ async def _base64_cost(lab: Lab, relay: Relay, payloads: list[bytes], topic: str
         SSEClient(relay.url, topic, after=0),
         WSClient(relay.url, topic, after=0),
     ]
-    async with collecting(clients) as collectors:
+    async with recording(clients) as collectors:
         await connected(clients)
         relay.reset_counters()  # count the messages, not the handshakes
         for payload in payloads:
             await lab.apublish(topic, base64.b64encode(payload).decode("ascii"))
         count = len(payloads)
-        await until(lambda: all(len(c.messages) >= count for c in collectors), 10, "base64 copies")
+        await until(
+            lambda: all(len(c.messages()) >= count for c in collectors), 10, "base64 copies"
+        )
         for collector in collectors:
-            decoded = [base64.b64decode(m.data) for m, _ in collector.messages]
+            decoded = [base64.b64decode(m.data) for m in collector.messages()]
             if decoded != payloads:
                 raise RuntimeError("a base64 payload did not survive the round trip")
     wire = relay.totals()

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from rtlab.clients import WSClient
 from rtlab.lab import Lab
 from rtlab.netem import Relay
+from rtlab.runs.record import recording
 from rtlab.studies.claims.base import Measured, Measurement, num
-from rtlab.studies.claims.harness import collecting, connected, link
+from rtlab.studies.claims.harness import connected, link
 
 __all__ = [
     "IDLE_CONDITIONS",
@@ -42,7 +43,7 @@ async def _idle_condition(heartbeat: float, idle_timeout: float | None, seconds:
         Relay.for_url(lab.url, link(idle_timeout=idle_timeout)) as relay,
     ):
         client = WSClient(relay.url, "idle", after=0)
-        async with collecting([client]):
+        async with recording([client]):
             await connected([client])
             await asyncio.sleep(seconds)  # nothing is published: the socket is idle
         ws = relay.totals().get("ws", {})

@@ -17,9 +17,10 @@ from collections.abc import Mapping, Sequence
 from rtlab.clients import LongPollClient
 from rtlab.lab import Lab
 from rtlab.netem import Relay
+from rtlab.runs.record import recording
 from rtlab.runs.stats import median, percentile
 from rtlab.studies.claims.base import Measurement, num
-from rtlab.studies.claims.harness import collecting, link, until
+from rtlab.studies.claims.harness import link, until
 
 __all__ = ["CHECK_INTERVAL", "measure_longpoll_check", "rule_longpoll_check"]
 
@@ -36,7 +37,7 @@ async def _latencies(labs: Sequence[Lab], gaps: Sequence[float]) -> list[list[fl
         Relay.for_url(labs[1].url, link()) as second,
     ):
         clients = [LongPollClient(relay.url, "check", after=0) for relay in (first, second)]
-        async with collecting(clients) as collectors:
+        async with recording(clients) as collectors:
             # A long poll is answered only when data comes: ready once both are held.
             await until(
                 lambda: all(lab.metrics()["longpoll"]["open"] >= 1 for lab in labs),

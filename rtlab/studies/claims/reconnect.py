@@ -13,11 +13,12 @@ from collections.abc import Mapping
 
 from rtlab.clients import Client, SSEClient, WSClient
 from rtlab.lab import Lab
-from rtlab.message import now_ms
+from rtlab.message import Message, now_ms
 from rtlab.netem import Relay
+from rtlab.runs.record import Recorder, recording
 from rtlab.runs.schedule import Schedule
 from rtlab.studies.claims.base import Measured, Measurement, Series, num
-from rtlab.studies.claims.harness import Collector, collecting, connected, link, until
+from rtlab.studies.claims.harness import connected, link, until
 
 __all__ = ["RECONNECT_VARIANTS", "measure_sse_reconnect", "rule_sse_reconnect"]
 
@@ -44,19 +45,23 @@ async def _publish_and_cut(lab: Lab, relay: Relay, topics: list[str], duration: 
 
 
 def _outcome(
-    by_name: Mapping[str, Collector], published: int, start_ms: float, cut_ms: float
+    by_name: Mapping[str, Recorder], published: int, start_ms: float, cut_ms: float
 ) -> tuple[Measured, Series]:
     """Each client's losses, recovery time and reconnects; each one's deliveries
     (seconds since publishing started, seq) and the cut's time for the plot."""
     measured: Measured = {}
     series: Series = {"cut_s": [(cut_ms - start_ms) / 1000]}
     for name, collector in by_name.items():
-        after = [m.received for m, reconnects in collector.messages if reconnects >= 1]
+        after = [
+            d.item.received
+            for d in collector.deliveries
+            if isinstance(d.item, Message) and d.reconnects >= 1
+        ]
         first = min((r for r in after if r is not None), default=math.nan)
         measured[f"{name}_lost"] = float(published - len(collector.seqs))
         measured[f"{name}_recover_ms"] = first - cut_ms
         measured[f"{name}_reconnects"] = float(collector.client.stats.reconnects)
-        points = [(m.received, m.seq) for m, _ in collector.messages if m.received is not None]
+        points = [(m.received, m.seq) for m in collector.messages() if m.received is not None]
         series[f"{name}_t_s"] = [(received - start_ms) / 1000 for received, _ in points]
         series[f"{name}_seq"] = [float(seq) for _, seq in points]
     return measured, series
@@ -72,7 +77,7 @@ async def measure_sse_reconnect(quick: bool) -> Measurement:
             "ws": WSClient(relay.url, "reconnect-ws", after=0),
             "ws_plain": WSClient(relay.url, "reconnect-ws-plain", after=0, reconnect=False),
         }
-        async with collecting(list(clients.values())) as collectors:
+        async with recording(list(clients.values())) as collectors:
             await connected(clients.values())
             start_ms = now_ms()
             topics = [client.topic for client in clients.values()]

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from rtlab.clients import SSEClient
 from rtlab.lab import Lab
 from rtlab.netem import Relay
+from rtlab.runs.record import recording
 from rtlab.runs.schedule import Schedule
 from rtlab.studies.claims.base import Measured, Measurement, Series, num
-from rtlab.studies.claims.harness import collecting, connected, link, until
+from rtlab.studies.claims.harness import connected, link, until
 
 __all__ = ["measure_sse_periodic_requests", "rule_sse_periodic_requests"]
 
@@ -24,7 +25,7 @@ async def _sse_requests_over_time(lab: Lab, seconds: float, rate: float) -> tupl
     and the samples (`t_s`: seconds since connected, `requests`)."""
     async with Relay.for_url(lab.url, link()) as relay:
         client = SSEClient(relay.url, "periodic", after=0)
-        async with collecting([client]) as (collector,):
+        async with recording([client]) as (collector,):
             await connected([client])
             await until(lambda: relay.totals().get("sse") is not None, 10, "the SSE connection")
             first_request_bytes = relay.totals()["sse"]["bytes_up"]

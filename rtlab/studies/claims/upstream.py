@@ -15,10 +15,11 @@ from rtlab.clients import Client, SSEClient, WSClient
 from rtlab.lab import Lab
 from rtlab.message import now_ms
 from rtlab.netem import Relay
+from rtlab.runs.record import recording
 from rtlab.runs.schedule import Schedule
 from rtlab.runs.stats import median
 from rtlab.studies.claims.base import Measured, Measurement, num, within
-from rtlab.studies.claims.harness import collecting, connected, link, until
+from rtlab.studies.claims.harness import connected, link, until
 
 __all__ = [
     "UPSTREAM_RATES_FULL",
@@ -75,12 +76,12 @@ async def _upstream_one(lab: Lab, rate: float, design: str, count: int) -> Measu
         )
         sender = _Sender(own, http, f"{relay.url}/publish/{topic}")
         subscriber = SSEClient(lab.url, topic, after=0)
-        async with collecting([own, subscriber]) as (echo, watcher):
+        async with recording([own, subscriber]) as (echo, watcher):
             await connected([own, subscriber])
 
             def arrived() -> dict[int, float]:
                 return {
-                    m.data["k"]: m.received for m, _ in watcher.messages if m.received is not None
+                    m.data["k"]: m.received for m in watcher.messages() if m.received is not None
                 }
 
             cold = math.nan
