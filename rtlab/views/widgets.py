@@ -50,6 +50,7 @@ from rtlab.message import Message
 from rtlab.netem import LinkSettings, Relay
 from rtlab.profiles import PROFILES, get_profile
 from rtlab.runs import columns
+from rtlab.runs.histogram import LatencyHistogram
 from rtlab.studies.experiments import Result, Scenario, arun
 from rtlab.views.plots import COLORS, LOG_AXIS, latency_cdf
 
@@ -57,7 +58,6 @@ __all__ = [
     "STATS_COLUMNS",
     "Dashboard",
     "ExplorePanel",
-    "LatencyHistogram",
     "explore",
     "html_table",
     "nice_rates",
@@ -189,42 +189,6 @@ def _widget_output(widget: Any) -> dict[str, Any]:
 
 
 # -- latency bookkeeping -----------------------------------------------------------
-
-
-class LatencyHistogram:
-    """Latency percentiles in fixed memory, for runs of any length.
-
-    A dashboard left running at 500 msg/s with 50 clients per technique
-    receives tens of thousands of messages a second; keeping every latency
-    would grow without bound. Buckets 1 % wide on a log scale from 1 µs keep
-    a few hundred counters and give each percentile within 0.5 %.
-    """
-
-    FLOOR_MS = 0.001
-    RATIO = 1.01
-
-    def __init__(self) -> None:
-        self.counts: dict[int, int] = {}
-        self.count = 0
-        self._log_ratio = math.log(self.RATIO)
-
-    def add(self, latency_ms: float) -> None:
-        value = max(latency_ms, self.FLOOR_MS)
-        bucket = int(math.log(value / self.FLOOR_MS) / self._log_ratio)
-        self.counts[bucket] = self.counts.get(bucket, 0) + 1
-        self.count += 1
-
-    def quantile(self, q: float) -> float:
-        """The q-quantile (0..1) in ms, NaN when empty (nearest rank, bucket midpoint)."""
-        if self.count == 0:
-            return math.nan
-        rank = max(1, math.ceil(q * self.count))
-        seen = 0
-        for bucket in sorted(self.counts):
-            seen += self.counts[bucket]
-            if seen >= rank:
-                return float(self.FLOOR_MS * self.RATIO ** (bucket + 0.5))
-        raise AssertionError("unreachable: rank <= count")
 
 
 @dataclass

@@ -15,7 +15,6 @@ import statistics
 import threading
 
 import nbformat
-import numpy as np
 import pandas as pd
 import pytest
 from nbclient import NotebookClient
@@ -25,7 +24,6 @@ from rtlab.views.widgets import (
     STATS_COLUMNS,
     Dashboard,
     ExplorePanel,
-    LatencyHistogram,
     explore,
     html_table,
     nice_rates,
@@ -261,18 +259,6 @@ def test_tables_escape_every_value_and_header() -> None:
     other = html_table(pd.DataFrame({"<b>": ['"quoted" & <i>']}))
     assert "<b>" not in other and "<i>" not in other
     assert "&lt;b&gt;" in other and "&quot;quoted&quot; &amp; &lt;i&gt;" in other
-
-
-def test_latency_histogram_percentiles_are_within_one_percent() -> None:
-    rng = np.random.default_rng(0)
-    values = rng.lognormal(mean=2.0, sigma=1.5, size=5000)
-    histogram = LatencyHistogram()
-    for value in values:
-        histogram.add(float(value))
-    for q in (0.5, 0.99):
-        exact = float(np.quantile(values, q, method="inverted_cdf"))
-        assert histogram.quantile(q) == pytest.approx(exact, rel=0.01)
-    assert np.isnan(LatencyHistogram().quantile(0.5))
 
 
 KERNEL_CELLS = [
