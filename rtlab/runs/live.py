@@ -50,7 +50,7 @@ from rtlab.runs.histogram import LatencyHistogram
 from rtlab.runs.schedule import Schedule, Tick
 from rtlab.runs.stats import median
 
-__all__ = ["TECHNIQUES", "TRACK_COLUMNS", "LiveKnobs", "LiveRun", "Track"]
+__all__ = ["TECHNIQUES", "TRACK_COLUMNS", "LiveKnobs", "LiveRun", "Track", "check_sampling"]
 
 log = logging.getLogger("rtlab.runs.live")
 
@@ -146,6 +146,12 @@ class Track:
         }
 
 
+def check_sampling(window: float, refresh: float) -> None:
+    """Refuse a rolling-median `window` or a sampling period `refresh` that is not > 0 s."""
+    if window <= 0 or refresh <= 0:
+        raise ValueError("window and refresh must be > 0 seconds")
+
+
 class LiveRun:
     """One live run on `lab` (started first if it is stopped, and left running).
 
@@ -166,8 +172,7 @@ class LiveRun:
     ) -> None:
         if not knobs.techniques:
             raise ValueError("choose at least one technique before starting")
-        if window <= 0 or refresh <= 0:
-            raise ValueError("window and refresh must be > 0 seconds")
+        check_sampling(window, refresh)
         self.lab = lab
         self.knobs = knobs
         self.window = window
