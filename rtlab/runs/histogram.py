@@ -9,12 +9,10 @@ run's length, and give each percentile within 0.5 % (half a bucket).
 Written by hand because numpy and pandas have no streaming quantile: a
 `numpy.histogram` needs every sample at once and fixed edges.
 
-The percentile is nearest rank: the q-quantile of n samples is the
-ceil(q·n)-th smallest (numpy's `method="inverted_cdf"`), read as its bucket's
-midpoint. `rtlab.runs.stats` interpolates linearly between the two
-neighbouring samples instead (numpy's default); the two differ by less than
-the gap between neighbouring samples, under a bucket's width once a run has
-a few hundred deliveries.
+The percentile is the one of `rtlab.runs.stats` (numpy's default, linear
+interpolation between the two samples around position q·(n-1)), each sample
+read as its bucket's midpoint: a dashboard's p99 and a `Result.summary()`
+p99 are the same statistic, the first within half a bucket.
 """
 
 from __future__ import annotations
@@ -42,13 +40,22 @@ class LatencyHistogram:
         self.count += 1
 
     def quantile(self, q: float) -> float:
-        """The q-quantile (0..1) in ms, NaN when empty (nearest rank, bucket midpoint)."""
+        """The q-quantile (0..1) in ms, NaN when empty: `stats.percentile(samples, 100 * q)`
+        with each sample at its bucket's midpoint."""
+        if not 0 <= q <= 1:
+            raise ValueError(f"a quantile is between 0 and 1, not {q}")
         if self.count == 0:
             return math.nan
-        rank = max(1, math.ceil(q * self.count))
+        position = q * (self.count - 1)
+        below = math.floor(position)
+        low, high = self._sample(below), self._sample(math.ceil(position))
+        return low + (position - below) * (high - low)
+
+    def _sample(self, index: int) -> float:
+        """The `index`-th smallest sample (from 0), as its bucket's midpoint."""
         seen = 0
         for bucket in sorted(self.counts):
             seen += self.counts[bucket]
-            if seen >= rank:
+            if seen > index:
                 return float(self.FLOOR_MS * self.RATIO ** (bucket + 0.5))
-        raise AssertionError("unreachable: rank <= count")
+        raise IndexError(f"sample {index} of {self.count}")
