@@ -1,19 +1,29 @@
-"""Tables a person reads: long text whole, wrapped and left-aligned.
+"""Tables a person reads: long text whole, wrapped and left-aligned; numbers short.
 
 `TextTable` shows a frame of sentences (the claims and their evidence) wrapped
 and left-aligned: pandas would cut each cell at 50 characters with "…". The
 column headers and rounding of number tables are in `rtlab.runs.columns`.
+
+`html_table` is the HTML of a number table in a widget (`ipywidgets.HTML`,
+which the browser renders as HTML): pandas' `Styler` builds it, and every
+header and value goes through `html.escape` once formatted, so a technique
+name or an error text echoing a server body cannot inject markup or
+scripts. (`Styler.format(escape="html")` escapes a value before the
+formatter sees it; escaping the formatter's text covers what it writes too.)
 """
 
 from __future__ import annotations
 
 import html
+import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["TextTable"]
+__all__ = ["TextTable", "cell_text", "html_table"]
 
 
 # -- text ---------------------------------------------------------------------------
@@ -67,3 +77,41 @@ class TextTable:
                 )
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks)
+
+
+# -- numbers ------------------------------------------------------------------------
+
+_NUMBERS = "border-collapse:collapse;font-family:monospace"
+_NUMBER_CELL = "text-align:right;padding:2px 8px"
+
+
+def cell_text(value: Any) -> str:
+    """A table value as text: short numbers, a dash for missing ones."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if math.isnan(number):
+            return "–"
+        return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.3g}"
+    return str(value)
+
+
+def html_table(frame: pd.DataFrame, columns: Mapping[str, str] | None = None) -> str:
+    """`frame` as an HTML table, every header and value escaped: the `columns`
+    (name -> header shown; default: all, as named) that `frame` has."""
+    shown = dict(columns) if columns is not None else {str(c): str(c) for c in frame.columns}
+    shown = {name: label for name, label in shown.items() if name in frame.columns}
+    view = frame[list(shown)].set_axis(list(shown.values()), axis="columns")
+    styled = (
+        view.style.hide(axis="index")
+        .format(lambda value: html.escape(cell_text(value)))
+        .format_index(html.escape, axis="columns")
+        .set_table_styles([{"selector": "th, td", "props": _NUMBER_CELL}])
+        .set_table_attributes(f'style="{_NUMBERS}"')
+    )
+    return str(styled.to_html())

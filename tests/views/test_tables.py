@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rtlab.views import tables
+from rtlab.views.dashboard import stats_table_html
 
 LONG = "a sentence that goes on " * 10 + "& ends <here>"
 
@@ -37,3 +38,26 @@ def test_text_table_as_text_is_one_block_per_row_wrapped() -> None:
     assert all(line.startswith(" " * 11) for line in claim[1:])
     assert " ".join(line.strip() for line in claim) == f"claim: {LONG}"
     assert text_table().data.loc["two", "verdict"] == "depends"
+
+
+def test_tables_escape_every_value_and_header() -> None:
+    frame = pd.DataFrame(
+        [
+            {
+                "technique": "<script>alert(1)</script>",
+                "delivered": 3,
+                "p50_ms": 0.5,
+                "p99_ms": float("nan"),
+                "requests": 2,
+                "gaps": 0,
+                "duplicates": 0,
+            }
+        ]
+    )
+    text = stats_table_html(frame)
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "gaps/holes" in text and "–" in text  # NaN shows as a dash
+    other = tables.html_table(pd.DataFrame({"<b>": ['"quoted" & <i>']}))
+    assert "<b>" not in other and "<i>" not in other
+    assert "&lt;b&gt;" in other and "&quot;quoted&quot; &amp; &lt;i&gt;" in other

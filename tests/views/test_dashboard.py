@@ -1,10 +1,9 @@
-"""The notebook widgets: the live dashboard, the explore panel and their HTML.
-
-The widgets are driven headless here (no browser): ipywidgets keeps every
+"""The live dashboard, driven headless (no browser): ipywidgets keeps every
 value on the Python side, so setting a slider's `value` is what a user's drag
 does, and `button.click()` runs the same handlers. One test runs the
 dashboard inside a real Jupyter kernel, as JupyterLab does, to check that it
-lives on the kernel's loop and does not block cells.
+lives on the kernel's loop and does not block cells. The run engine itself is
+tested in tests/runs/test_live.py.
 """
 
 from __future__ import annotations
@@ -15,24 +14,11 @@ import statistics
 import threading
 
 import nbformat
-import numpy as np
-import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
 from rtlab.lab import Lab
-from rtlab.views.widgets import (
-    STATS_COLUMNS,
-    Dashboard,
-    ExplorePanel,
-    LatencyHistogram,
-    explore,
-    html_table,
-    nice_rates,
-    rate_slider,
-    run_explore,
-    stats_table_html,
-)
+from rtlab.views.dashboard import STATS_COLUMNS, Dashboard
 from tests.conftest import scaled
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -154,23 +140,6 @@ async def test_dashboard_starts_a_given_lab_that_was_stopped() -> None:
         await lab.astop()
 
 
-def test_rate_sliders_stop_at_round_values() -> None:
-    assert nice_rates(0.5, 500) == [0.5, 1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500]
-    assert nice_rates(0.5, 500, include=37) == [
-        0.5, 1, 2, 3, 5, 10, 20, 30, 37, 50, 100, 200, 300, 500,
-    ]  # fmt: skip
-    slider = rate_slider(20, 0.5, 500, description="publish rate (msg/s)")
-    assert slider.value == 20.0 and slider.label == "20"
-    slider.value = 100.0
-    assert slider.label == "100"
-    assert [label for label, _ in slider.options][:3] == ["0.5", "1", "2"]
-    dash = Dashboard(techniques=("sse",), rate=20)
-    assert dash.rate_slider.value == 20.0 and dash.rate_slider.label == "20"
-    dash.close()
-    panel = ExplorePanel("sse", rate=37)
-    assert panel.scenario_kwargs()["rate"] == 37.0 and panel.rate_slider.label == "37"
-
-
 def test_dashboard_start_needs_a_running_loop_and_checks_techniques() -> None:
     dash = Dashboard(techniques=("sse",))
     with pytest.raises(RuntimeError, match="running asyncio loop"):
@@ -192,91 +161,8 @@ async def test_starting_with_no_technique_is_refused() -> None:
     await dash.aclose()
 
 
-def test_explore_builds_the_knobs_of_each_technique() -> None:
-    poll = explore("poll", rate=5)
-    descriptions = [getattr(child, "description", "") for child in poll.children]
-    assert "poll interval (s)" in descriptions
-    assert "long-poll timeout (s)" not in descriptions
-    assert {"publish rate (msg/s)", "clients", "network", "duration (s)", "Run"} <= set(
-        descriptions
-    ) | {
-        getattr(grandchild, "description", "")
-        for child in poll.children
-        for grandchild in getattr(child, "children", ())
-    }
-    longpoll = ExplorePanel("longpoll", longpoll_timeout=10, network="4g")
-    assert longpoll.timeout_slider.value == 10
-    assert longpoll.interval_slider is None
-    assert longpoll.scenario_kwargs()["network"] == "4g"
-    with pytest.raises(ValueError, match="technique"):
-        explore("carrier-pigeon")
-    with pytest.raises(ValueError, match=r"duration=0\.2 is outside"):
-        explore("sse", duration=0.2)
-
-
-async def test_run_explore_returns_a_result() -> None:
-    result = await run_explore("sse", duration=0.5, rate=20)
-    assert len(result.deliveries) == 10
-    summary = result.summary()
-    assert summary.loc[0, "delivered"] == 10
-    assert summary.loc[0, "p50_ms"] > 0
-
-
-async def test_explore_run_button_shows_cdf_and_table_without_blocking() -> None:
-    panel = ExplorePanel("ws", duration=0.5, rate=20)
-    panel.run_button.click()  # returns at once: the run is a task on this loop
-    assert panel.task is not None and not panel.task.done()
-    assert panel.run_button.disabled
-    result = await panel.task
-    assert result is not None and panel.result is result
-    assert panel.status.value.startswith("done: 10 delivered, 0 lost")
-    assert not panel.run_button.disabled and panel.progress.value == 1.0
-    (shown,) = panel.output.outputs
-    assert WIDGET_VIEW in shown["data"]
-    figure, table = panel._result_widgets[:2]
-    assert figure.layout.xaxis.title.text and figure.layout.yaxis.title.text
-    assert figure.layout.title.text.startswith("ws: delivery latency")
-    assert [trace.name for trace in figure.data] == ["ws"]
-    assert "p50 (ms)" in table.value
-
-
-def test_tables_escape_every_value_and_header() -> None:
-    frame = pd.DataFrame(
-        [
-            {
-                "technique": "<script>alert(1)</script>",
-                "delivered": 3,
-                "p50_ms": 0.5,
-                "p99_ms": float("nan"),
-                "requests": 2,
-                "gaps": 0,
-                "duplicates": 0,
-            }
-        ]
-    )
-    text = stats_table_html(frame)
-    assert "<script>" not in text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert "gaps/holes" in text and "–" in text  # NaN shows as a dash
-    other = html_table(pd.DataFrame({"<b>": ['"quoted" & <i>']}))
-    assert "<b>" not in other and "<i>" not in other
-    assert "&lt;b&gt;" in other and "&quot;quoted&quot; &amp; &lt;i&gt;" in other
-
-
-def test_latency_histogram_percentiles_are_within_one_percent() -> None:
-    rng = np.random.default_rng(0)
-    values = rng.lognormal(mean=2.0, sigma=1.5, size=5000)
-    histogram = LatencyHistogram()
-    for value in values:
-        histogram.add(float(value))
-    for q in (0.5, 0.99):
-        exact = float(np.quantile(values, q, method="inverted_cdf"))
-        assert histogram.quantile(q) == pytest.approx(exact, rel=0.01)
-    assert np.isnan(LatencyHistogram().quantile(0.5))
-
-
 KERNEL_CELLS = [
-    "import asyncio, json, time\nfrom rtlab.views.widgets import Dashboard\n"
+    "import asyncio, json, time\nfrom rtlab.views.dashboard import Dashboard\n"
     "dash = Dashboard(techniques=('sse', 'ws'), rate=20)\ndash",
     # a click returns at once; the run goes on between and during cells
     "t = time.perf_counter()\ndash.start_button.click()\nclick_s = time.perf_counter() - t",
