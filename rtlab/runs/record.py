@@ -16,21 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rtlab.clients import Client
-from rtlab.message import Gap, Message, Restart
+from rtlab.message import Gap, Message, Restart, now_ms
 
 __all__ = ["Delivery", "Recorder", "recording"]
 
 Item = Message | Gap | Restart
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
     """One item a client delivered: when (ms since the epoch, this machine's
     clock) and after how many reconnects."""
 
@@ -58,7 +55,7 @@ class Recorder:
         async with contextlib.aclosing(aiter(self.client)) as items:
             async for item in items:
                 reconnects = self.client.stats.reconnects
-                self.deliveries.append(Delivery(time.time() * 1000, item, reconnects))
+                self.deliveries.append(Delivery(now_ms(), item, reconnects))
                 if self.reached():
                     self.done.set()
                     return

@@ -17,17 +17,11 @@ from rtlab.lab import Lab
 from rtlab.message import Gap, Message, Restart, now_ms
 from rtlab.netem import Relay
 from rtlab.runs.progress import progress_bar
+from rtlab.runs.record import Recorder
 from rtlab.runs.schedule import Schedule
 from rtlab.runs.stats import percentile
-from rtlab.studies.reliability.common import (
-    TECHNIQUES,
-    TOPIC,
-    Log,
-    client,
-    follow,
-    stop_following,
-    wait_until,
-)
+from rtlab.runs.wait import holds
+from rtlab.studies.reliability.common import TECHNIQUES, TOPIC, client
 
 __all__ = ["FaultPlan", "afaults", "faults"]
 
@@ -59,11 +53,11 @@ async def afaults(plan: FaultPlan | None = None, progress: bool = True) -> pd.Da
     lab = await Lab(history=plan.messages + 10, heartbeat=1.0, retry_ms=plan.retry_ms).astart()
     relays = {t: await Relay.for_url(lab.url).start() for t in plan.techniques}
     logs = {
-        t: Log(client(t, relays[t].url, TOPIC, poll_interval=plan.poll_interval, after=0))
+        t: Recorder(client(t, relays[t].url, TOPIC, poll_interval=plan.poll_interval, after=0))
         for t in plan.techniques
     }
-    done = asyncio.Event()
-    followers = [asyncio.create_task(follow(log, done)) for log in logs.values()]
+    for log in logs.values():
+        log.start()
     cut_log: dict[str, list[tuple[float, int]]] = {t: [] for t in plan.techniques}
     try:
         await asyncio.sleep(0.3)  # clients connect
@@ -76,7 +70,7 @@ async def afaults(plan: FaultPlan | None = None, progress: bool = True) -> pd.Da
         await asyncio.gather(*cutters)
         await _drain(list(logs.values()), plan)
     finally:
-        await stop_following(done, followers, logs.values())
+        await asyncio.gather(*(log.stop() for log in logs.values()))
         for relay in relays.values():
             await relay.stop()
         await lab.astop()
@@ -119,15 +113,15 @@ async def _publish(lab: Lab, plan: FaultPlan, progress: bool) -> tuple[Published
     return published, restart
 
 
-async def _drain(logs: Sequence[Log], plan: FaultPlan) -> None:
+async def _drain(logs: Sequence[Recorder], plan: FaultPlan) -> None:
     """Every client should reach the last message soon after the last cut."""
     final = plan.messages - 1
 
-    def caught_up(log: Log) -> bool:
+    def caught_up(log: Recorder) -> bool:
         messages = log.messages()
         return bool(messages) and messages[-1].data.get("i") == final
 
-    await wait_until(
+    await holds(
         lambda: all(caught_up(log) for log in logs),
         10 + 4 * plan.poll_interval + plan.retry_ms / 1000,
     )
@@ -135,7 +129,7 @@ async def _drain(logs: Sequence[Log], plan: FaultPlan) -> None:
 
 def _fault_row(
     technique: str,
-    log: Log,
+    log: Recorder,
     published: Published,
     cuts: list[tuple[float, int]],
     restart: dict[str, float],
@@ -146,7 +140,7 @@ def _fault_row(
     explained: set[int] = set()
     epoch = first_epoch
     latencies: list[float] = []
-    for received, item in log.items:
+    for received, item, _ in log.deliveries:
         if isinstance(item, Restart):
             # Everything the old run published after the client's cursor is lost to it.
             explained |= {
@@ -160,7 +154,7 @@ def _fault_row(
             latencies.append(received - item.ts)
     unique = set(delivered)
     recovered: list[float] = []
-    receive_times = [received for received, item in log.items if isinstance(item, Message)]
+    receive_times = [received for received, item, _ in log.deliveries if isinstance(item, Message)]
     for at, hit in cuts:
         if hit:
             later = [t for t in receive_times if t > at]
@@ -168,7 +162,7 @@ def _fault_row(
                 recovered.append(later[0] - at)
     after_restart = [
         t
-        for t, item in log.items
+        for t, item, _ in log.deliveries
         if isinstance(item, Message) and t > restart.get("finished", float("inf"))
     ]
     return {
@@ -179,8 +173,8 @@ def _fault_row(
         "in_order": delivered == sorted(delivered),
         "lost_at_restart_notified": len(explained - unique),
         "unexplained": len(set(range(len(published))) - unique - explained),
-        "restart_notices": sum(isinstance(item, Restart) for _, item in log.items),
-        "gaps": sum(isinstance(item, Gap) for _, item in log.items),
+        "restart_notices": sum(isinstance(item, Restart) for _, item, _ in log.deliveries),
+        "gaps": sum(isinstance(item, Gap) for _, item, _ in log.deliveries),
         "cuts": len(cuts),
         "cuts_hit": sum(1 for _, hit in cuts if hit),
         "reconnects": log.client.stats.reconnects,

@@ -14,9 +14,11 @@ from rtlab.aio import run_sync
 from rtlab.lab import Lab
 from rtlab.netem import LinkSettings, Relay
 from rtlab.runs.progress import progress_bar
+from rtlab.runs.record import Recorder
 from rtlab.runs.schedule import Schedule
+from rtlab.runs.wait import holds
 from rtlab.studies.reliability import common
-from rtlab.studies.reliability.common import PUSH, TOPIC, Log
+from rtlab.studies.reliability.common import PUSH, TOPIC
 
 __all__ = ["IdlePlan", "aidle", "idle"]
 
@@ -53,20 +55,20 @@ async def aidle(plan: IdlePlan | None = None, progress: bool = True) -> pd.DataF
         for t in plan.techniques
     }
     logs = {
-        key: Log(common.client(key[1], relay.url, TOPIC, poll_interval=1.0, after=0))
+        key: Recorder(common.client(key[1], relay.url, TOPIC, poll_interval=1.0, after=0))
         for key, relay in relays.items()
     }
-    done = asyncio.Event()
-    followers = [asyncio.create_task(common.follow(log, done)) for log in logs.values()]
+    for log in logs.values():
+        log.start()
     try:
         await asyncio.sleep(0.3)
         await _publish(list(labs.values()), plan, progress)
-        await common.wait_until(
+        await holds(
             lambda: all(len(log.messages()) >= plan.messages for log in logs.values()),
             5 + plan.retry_ms / 1000,
         )
     finally:
-        await common.stop_following(done, followers, logs.values())
+        await asyncio.gather(*(log.stop() for log in logs.values()))
         totals = {key: relay.totals() for key, relay in relays.items()}
         for relay in relays.values():
             await relay.stop()
@@ -98,7 +100,7 @@ def _idle_row(
     technique: str,
     heartbeat: str,
     heartbeat_s: float,
-    log: Log,
+    log: Recorder,
     totals: dict[str, dict[str, int]],
 ) -> dict[str, Any]:
     wire = totals.get(technique, {})

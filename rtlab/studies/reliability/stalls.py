@@ -19,9 +19,10 @@ from rtlab.clients import CLIENTS, Client
 from rtlab.message import Message, now_ms
 from rtlab.runs.hosts import ProcessServer
 from rtlab.runs.progress import progress_bar
+from rtlab.runs.record import Recorder, recording
 from rtlab.runs.schedule import Schedule
 from rtlab.runs.stats import percentile
-from rtlab.studies.reliability.common import PUSH, TOPIC, Log, client, follow
+from rtlab.studies.reliability.common import PUSH, TOPIC, client
 
 __all__ = ["STALLED_RCVBUF", "SlowPlan", "aslow_consumer", "slow_consumer"]
 
@@ -61,33 +62,27 @@ async def _slow_run(
         15.0,
         ["--send-limit", str(plan.send_limit), "--send-grace", str(plan.send_grace)],
     )
-    done = asyncio.Event()
     try:
         await server.apublish(TOPIC, "start")
-        fast = [
-            Log(client(t, server.url, TOPIC, poll_interval=1.0, after=1))
+        clients = [
+            client(t, server.url, TOPIC, poll_interval=1.0, after=1)
             for t in plan.techniques
             for _ in range(plan.fast)
         ]
-        followers = [asyncio.create_task(follow(log, done)) for log in fast]
         slow = _Stalled(server.url, plan.techniques)
-        if stalled:  # each reads the start message, then stops reading
-            await slow.stall()
-        await asyncio.sleep(0.3)
-        baseline_rss = server.rss_bytes()
-        peak = max(baseline_rss, await _publish(server, plan, stalled, progress))
-        last = plan.messages + 1
-        peak = max(peak, await _wait_for(server, fast, last))
-        done.set()
-        for task in followers:
-            task.cancel()
-        await asyncio.gather(*followers, return_exceptions=True)
-        rows = [await _row(plan, t, stalled, fast, slow, last) for t in plan.techniques]
-        for log in fast:
-            await log.client.aclose()
-        await slow.aclose()
+        try:
+            async with recording(clients) as fast:
+                if stalled:  # each reads the start message, then stops reading
+                    await slow.stall()
+                await asyncio.sleep(0.3)
+                baseline_rss = server.rss_bytes()
+                peak = max(baseline_rss, await _publish(server, plan, stalled, progress))
+                last = plan.messages + 1
+                peak = max(peak, await _wait_for(server, fast, last))
+            rows = [await _row(plan, t, stalled, fast, slow, last) for t in plan.techniques]
+        finally:
+            await slow.aclose()
     finally:
-        done.set()
         await server.aclose()
     return rows, (peak - baseline_rss) / 2**20
 
@@ -111,7 +106,7 @@ async def _publish(server: ProcessServer, plan: SlowPlan, stalled: bool, progres
     return peak
 
 
-async def _wait_for(server: ProcessServer, fast: Sequence[Log], last: int) -> int:
+async def _wait_for(server: ProcessServer, fast: Sequence[Recorder], last: int) -> int:
     """Until every fast client has seq `last` (at most 30 s); the server's peak RSS seen."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 30
@@ -123,7 +118,12 @@ async def _wait_for(server: ProcessServer, fast: Sequence[Log], last: int) -> in
 
 
 async def _row(
-    plan: SlowPlan, technique: str, stalled: bool, fast: Sequence[Log], slow: _Stalled, last: int
+    plan: SlowPlan,
+    technique: str,
+    stalled: bool,
+    fast: Sequence[Recorder],
+    slow: _Stalled,
+    last: int,
 ) -> dict[str, Any]:
     logs = [log for log in fast if log.client.technique == technique]
     latencies = [m.latency_ms or 0.0 for log in logs for m in log.messages()]
