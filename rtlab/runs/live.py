@@ -42,10 +42,11 @@ from typing import Any, cast
 
 import pandas as pd
 
-from rtlab.clients import CLIENTS, Client, PollClient
+from rtlab.clients import CLIENTS, Client
 from rtlab.lab import Lab
 from rtlab.message import Message
 from rtlab.netem import LinkSettings, Relay
+from rtlab.runs.clients import ClientKnobs, make_client
 from rtlab.runs.histogram import LatencyHistogram
 from rtlab.runs.schedule import Schedule, Tick
 from rtlab.runs.stats import median
@@ -298,21 +299,17 @@ class LiveRun:
             await self.lab.astart()
         return self.lab.url
 
-    def _make_client(self, technique: str, url: str, topic: str, after: int) -> Client:
-        cls = CLIENTS[technique]
-        if cls is PollClient:
-            return PollClient(url, topic, after=after, interval=self.knobs.poll_interval)
-        return cls(url, topic, after=after)
-
     async def _make_tracks(self, url: str) -> dict[str, Track]:
         tracks: dict[str, Track] = {}
+        knobs = ClientKnobs(poll_interval=self.knobs.poll_interval)
         for technique in self.knobs.techniques:
             topic = f"dashboard-{technique}"
             # Clients resume from this marker: nothing published from now on
             # can be missed while they connect.
             marker = await self.lab.apublish(topic, {"start": True})
             clients = [
-                self._make_client(technique, url, topic, marker) for _ in range(self.knobs.clients)
+                make_client(technique, url, topic, knobs, after=marker)
+                for _ in range(self.knobs.clients)
             ]
             tracks[technique] = Track(technique, topic, clients)
         return tracks

@@ -16,7 +16,6 @@ import math
 import multiprocessing
 import time
 from array import array
-from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -24,9 +23,11 @@ from typing import Any
 import aiohttp
 import psutil
 
-from rtlab.clients import CLIENTS, Client
+from rtlab.clients import Client
 from rtlab.cputime import process_cpu_seconds
 from rtlab.message import Gap, Message
+from rtlab.runs.clients import ClientKnobs, make_client
+from rtlab.runs.wait import all_set
 from rtlab.studies.load.spec import raise_fd_limit
 
 __all__ = ["ClientProcess", "Job"]
@@ -52,10 +53,10 @@ class _Subscriber:
         self.technique = technique
         self.number = number
         self.after = job.after
-        options: dict[str, Any] = {"session": http}
-        if technique == "longpoll":
-            options["timeout"] = job.longpoll_timeout
-        self.client: Client = CLIENTS[technique](job.url, job.topic, after=job.after, **options)
+        knobs = ClientKnobs(longpoll_timeout=job.longpoll_timeout)
+        self.client: Client = make_client(
+            technique, job.url, job.topic, knobs, after=job.after, session=http
+        )
         self.seqs = array("q")
         self.latencies = array("d")
         self.connect_ms = float("nan")
@@ -116,15 +117,6 @@ class _Subscriber:
         }
 
 
-async def _wait_all(events: Sequence[asyncio.Event], timeout: float) -> None:
-    """Wait until every event is set, or `timeout` seconds."""
-    waits = [asyncio.create_task(event.wait()) for event in events]
-    _, late = await asyncio.wait(waits, timeout=timeout)
-    for task in late:
-        task.cancel()
-    await asyncio.gather(*late, return_exceptions=True)
-
-
 async def _run_job(conn: Connection, job: Job) -> bool:
     """Connect the job's subscribers, report them live, follow until told the last seq."""
     connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
@@ -134,7 +126,7 @@ async def _run_job(conn: Connection, job: Job) -> bool:
         gate = asyncio.Semaphore(job.concurrency)
         tasks = [asyncio.create_task(s.run(gate)) for s in subscribers]
         try:
-            await _wait_all([s.live for s in subscribers], job.connect_timeout)
+            await all_set([s.live for s in subscribers], job.connect_timeout)
             conn.send(("live", sum(not math.isnan(s.connect_ms) for s in subscribers)))
             message = await asyncio.to_thread(conn.recv)
             if message is None:  # the parent gave up: stop without reporting
@@ -143,7 +135,7 @@ async def _run_job(conn: Connection, job: Job) -> bool:
             for subscriber in subscribers:
                 subscriber.until = until
                 subscriber.check_done()
-            await _wait_all([s.done for s in subscribers], drain)
+            await all_set([s.done for s in subscribers], drain)
         finally:
             for task in tasks:
                 task.cancel()
