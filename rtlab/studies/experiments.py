@@ -47,10 +47,9 @@ from rtlab.runs.hosts import ServerHandle, start_server
 from rtlab.runs.progress import progress_bar
 from rtlab.runs.rows import DELIVERY_TYPES
 from rtlab.runs.store import DATA_DIR, environment
+from rtlab.techniques import TECHNIQUES
 
 __all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "load", "run", "run_many"]
-
-TECHNIQUES = tuple(CLIENTS)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ from rtlab.cputime import process_cpu_seconds
 from rtlab.message import Gap, Message, dumps
 from rtlab.runs.hosts import ProcessServer
 from rtlab.runs.progress import progress_bar
+from rtlab.techniques import LONG_LIVED, PUSH
 
 __all__ = [
     "CLIENT_COLUMNS",
@@ -190,7 +191,7 @@ class LoadSpec:
                 problems.append(f"{name} must be > 0")
         if self.client_processes < 1 or self.concurrency < 1:
             problems.append("client_processes and concurrency must be at least 1")
-        unknown = [t for t in self.push_techniques if t not in CLIENTS or t in ("poll", "longpoll")]
+        unknown = [t for t in self.push_techniques if t not in PUSH]
         if unknown or not self.push_techniques:
             problems.append(f"push_techniques must be push clients, not {unknown}")
         if self.message_bytes < 20:
@@ -623,7 +624,7 @@ async def _open_count(server: ProcessServer) -> int:
         http.get(f"{server.url}/metrics") as response,
     ):
         counters = await response.json()
-    return sum(int(counters[t]["open"]) for t in ("longpoll", "stream", "iframe", "sse", "ws"))
+    return sum(int(counters[t]["open"]) for t in LONG_LIVED)
 
 
 async def _phase(

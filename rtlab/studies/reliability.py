@@ -61,6 +61,7 @@ from rtlab.runs.hosts import ProcessServer
 from rtlab.runs.progress import progress_bar
 from rtlab.runs.stats import percentile
 from rtlab.runs.store import DATA_DIR, environment
+from rtlab.techniques import PUSH, TECHNIQUES
 
 __all__ = [
     "PUSH",
@@ -78,8 +79,6 @@ __all__ = [
     "slow_consumer",
 ]
 
-TECHNIQUES = tuple(CLIENTS)
-PUSH = ("stream", "iframe", "sse", "ws")
 TOPIC = "reliability"
 
 
