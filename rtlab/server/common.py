@@ -19,13 +19,13 @@ from aiohttp import web
 from rtlab.hub import DEFAULT_HISTORY, Hub, Item, Subscription
 from rtlab.message import Message
 from rtlab.server.flow import FLOWS, Flow, chunked, slices
+from rtlab.techniques import ROUTES
 
 __all__ = [
     "HUB",
     "METRICS",
     "SETTINGS",
     "STREAMS",
-    "TECHNIQUES",
     "Cursor",
     "Metrics",
     "Settings",
@@ -34,12 +34,12 @@ __all__ = [
     "json_error",
     "parse_cursor",
     "parse_seconds",
+    "route_of",
     "serve_stream",
     "subscribe",
     "topic_name",
 ]
 
-TECHNIQUES = ("publish", "poll", "longpoll", "stream", "iframe", "sse", "ws")
 TOPIC_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # A cursor is a bare seq `N` or an epoch-qualified `EPOCH:N` (see rtlab.hub).
 CURSOR_RE = re.compile(r"(?:([0-9A-Za-z_-]{1,32}):)?([0-9]{1,19})")
@@ -109,7 +109,7 @@ class Metrics:
     """Per-technique counters reported at `GET /metrics`."""
 
     def __init__(self) -> None:
-        self.by_technique = {name: Counters() for name in TECHNIQUES}
+        self.by_technique = {name: Counters() for name in ROUTES}
 
     def __getitem__(self, technique: str) -> Counters:
         return self.by_technique[technique]
@@ -140,6 +140,19 @@ def bad_request(message: str) -> web.HTTPBadRequest:
 
 def _error_text(message: str) -> str:
     return json.dumps({"error": message})
+
+
+def route_of(request: web.Request) -> str | None:
+    """The publish or technique route a request's path names (`/sse/t` -> "sse"),
+    whatever its method and whether or not a route matched; None for any other path.
+
+    Read from the raw path, as the router matches it, so a preflight (`OPTIONS`,
+    which has no route) and a 404/405 on such a path are named too.
+    """
+    parts = request.rel_url.raw_path.split("/")
+    if len(parts) == 3 and parts[0] == "" and parts[1] in ROUTES:
+        return parts[1]
+    return None
 
 
 def topic_name(request: web.Request) -> str:
