@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 
 from rtlab.techniques import SERVER_ROUTES
 
-__all__ = ["ConnectionStats", "LinkSettings", "Relay", "from_url"]
+__all__ = ["ConnectionStats", "LinkSettings", "Relay"]
 
 CHUNK = 64 * 1024
 MAX_IN_FLIGHT = 1024 * 1024  # queued bytes per direction before the reader pauses
@@ -383,8 +383,3 @@ class Relay:
         self.connections[:] = [stats for stats in self.connections if stats.closed is None]
         for stats in self.connections:
             stats.bytes_up = stats.bytes_down = 0
-
-
-def from_url(url: str, settings: LinkSettings | None = None) -> Relay:
-    """`Relay.for_url` as a function."""
-    return Relay.for_url(url, settings)
