@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 
 from aiohttp import web
 
 from rtlab.hub import Hub
-from rtlab.server.common import HUB, METRICS, SETTINGS, STREAMS, Metrics, Settings, json_error
+from rtlab.server.common import HUB, METRICS, SETTINGS, Metrics, Settings, json_error
 from rtlab.server.cors import setup_cors
 from rtlab.server.flow import FLOWS, SEND_CHECK, Flow
 from rtlab.server.iframe import iframe
@@ -126,7 +125,6 @@ def make_app(settings: Settings | None = None, *, epoch: str | None = None) -> w
     app[CONNECTIONS] = ConnectionGate(settings.max_connections)
     app[HUB] = Hub(history=settings.history, epoch=epoch)
     app[METRICS] = Metrics()
-    app[STREAMS] = weakref.WeakSet()
     app[FLOWS] = set()
     app.cleanup_ctx.append(send_limit_watchdog)
     app.add_routes(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,7 +24,6 @@ __all__ = [
     "HUB",
     "METRICS",
     "SETTINGS",
-    "STREAMS",
     "Cursor",
     "Metrics",
     "Settings",
@@ -126,7 +124,6 @@ class Metrics:
 SETTINGS = web.AppKey("settings", Settings)
 HUB = web.AppKey("hub", Hub)
 METRICS = web.AppKey("metrics", Metrics)
-STREAMS: web.AppKey[weakref.WeakSet[web.StreamResponse]] = web.AppKey("streams")
 
 
 def json_error(status: int, message: str, **headers: str) -> web.Response:
@@ -251,7 +248,6 @@ async def serve_stream(
     response.enable_chunked_encoding()
     counters = metrics[technique]
     counters.open += 1
-    app[STREAMS].add(response)
     flow = Flow(technique, sub, request.transport, lambda reason: chunked(farewell(reason)))
     app[FLOWS].add(flow)
     try:

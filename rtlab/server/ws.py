@@ -40,7 +40,6 @@ from rtlab.server.common import (
     HUB,
     METRICS,
     SETTINGS,
-    STREAMS,
     cursor_header,
     json_error,
     parse_cursor,
@@ -136,7 +135,6 @@ async def ws(request: web.Request) -> web.StreamResponse:
     socket.headers.update(cursor_header(sub))
     await socket.prepare(request)
     counters.open += 1
-    app[STREAMS].add(socket)
     flow = Flow(
         "ws",
         sub,
