@@ -132,7 +132,7 @@ def make_app(settings: Settings | None = None, *, epoch: str | None = None) -> w
             web.get("/", index),
             web.get("/metrics", metrics),
             # `{topic:[^/]*}` also matches an empty topic, so that it gets the
-            # contract's 400 from topic_name() rather than a 404.
+            # protocol's 400 from topic_name() rather than a 404.
             web.post("/publish/{topic:[^/]*}", publish),
             web.get("/poll/{topic:[^/]*}", poll),
             web.get("/longpoll/{topic:[^/]*}", longpoll),

@@ -46,7 +46,7 @@ MAX_CURSOR = 2**63 - 1
 
 @dataclass(frozen=True)
 class Settings:
-    """Server knobs. Defaults follow the wire contract (DESIGN.md)."""
+    """Server knobs. The defaults are those of the README's Protocol section."""
 
     history: int = DEFAULT_HISTORY
     max_message: int = 64 * 1024
@@ -60,8 +60,9 @@ class Settings:
     # delivered a message whose seq is a multiple of `drop_every`.
     drop_every: int | None = None
     # Teaching knob: when set, a held long poll checks for new data every this
-    # many seconds (sleep, look, sleep again), as the server in seed article 002
-    # does with `setTimeout(checkData, 1000)`, instead of waking on the publish.
+    # many seconds (sleep, look, sleep again), as the long-poll server of one of
+    # the articles the lab grew from does with `setTimeout(checkData, 1000)`
+    # (seed 002; rtlab.studies.claims measures it), instead of waking on the publish.
     # It exists so that the cost of that design (about half the interval of
     # extra latency) can be measured; None keeps the event-driven wait.
     longpoll_check_interval: float | None = None

@@ -144,7 +144,7 @@ async def _accept(request: web.Request, sub: Subscription) -> web.WebSocketRespo
     settings = request.app[SETTINGS]
     socket = web.WebSocketResponse(
         heartbeat=settings.heartbeat,
-        # aiohttp refuses payloads of max_msg_size bytes and more; the contract
+        # aiohttp refuses payloads of max_msg_size bytes and more; the protocol
         # accepts exactly max_message bytes, as POST /publish does.
         max_msg_size=settings.max_message + 1,
         compress=False,
