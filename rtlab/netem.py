@@ -45,14 +45,15 @@ from dataclasses import dataclass
 from typing import Self
 from urllib.parse import urlsplit
 
-__all__ = ["ConnectionStats", "LinkSettings", "Relay", "from_url"]
+from rtlab.techniques import SERVER_ROUTES
+
+__all__ = ["ConnectionStats", "LinkSettings", "Relay"]
 
 CHUNK = 64 * 1024
 MAX_IN_FLIGHT = 1024 * 1024  # queued bytes per direction before the reader pauses
 MAX_HEAD = 8 * 1024  # how much of the first request is searched for its request line
 RECHECK = 0.1  # how often the watchdog re-reads settings that are off
 CLOSE_GRACE = 5.0  # how long a graceful close may wait for unsent bytes
-TECHNIQUES = {"publish", "poll", "longpoll", "stream", "iframe", "sse", "ws", "metrics", "static"}
 TOTALS = ("connections", "bytes_up", "bytes_down", "cuts", "idle_closes")
 REQUEST_LINE = re.compile(rb"([A-Z]+) (\S+) HTTP/\d\.\d")
 
@@ -91,7 +92,7 @@ def technique_of(line: bytes) -> str | None:
     if path == "/":
         return "index"
     first = path.lstrip("/").split("/", 1)[0]
-    return first if first in TECHNIQUES else "other"
+    return first if first in SERVER_ROUTES else "other"
 
 
 class _Pipe:
@@ -382,8 +383,3 @@ class Relay:
         self.connections[:] = [stats for stats in self.connections if stats.closed is None]
         for stats in self.connections:
             stats.bytes_up = stats.bytes_down = 0
-
-
-def from_url(url: str, settings: LinkSettings | None = None) -> Relay:
-    """`Relay.for_url` as a function."""
-    return Relay.for_url(url, settings)

@@ -18,7 +18,7 @@ import pytest
 from rtlab.clients import Client, SSEClient, StreamClient, WSClient
 from rtlab.lab import Lab
 from rtlab.message import Message
-from rtlab.netem import ConnectionStats, LinkSettings, Relay, from_url, technique_of
+from rtlab.netem import ConnectionStats, LinkSettings, Relay, technique_of
 from tests.conftest import scaled
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -153,7 +153,7 @@ def test_technique_of_request_line(line: bytes, technique: str | None) -> None:
 def test_for_url_parses_host_and_port() -> None:
     relay = Relay.for_url("http://127.0.0.1:8123/ignored")
     assert (relay.upstream_host, relay.upstream_port) == ("127.0.0.1", 8123)
-    assert from_url("http://localhost").upstream_port == 80
+    assert Relay.for_url("http://localhost").upstream_port == 80
     with pytest.raises(RuntimeError):
         relay.url  # noqa: B018  (not started)
 

@@ -1,7 +1,7 @@
 """Short polling: ask `GET /poll/{topic}?after=N` every `interval` seconds.
 
 The next request is scheduled `interval` after the previous one *started*
-(like the seed articles' `setInterval`), but never overlaps it: a slow answer
+(like the `setInterval` of the articles the lab grew from), but never overlaps it: a slow answer
 delays the next request instead of stacking requests up.
 """
 

@@ -42,7 +42,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from rtlab.clients import CLIENTS, Client
+from rtlab.clients import Client
 from rtlab.lab import Lab
 from rtlab.message import Message
 from rtlab.netem import LinkSettings, Relay
@@ -50,12 +50,12 @@ from rtlab.runs.clients import ClientKnobs, make_client
 from rtlab.runs.histogram import LatencyHistogram
 from rtlab.runs.schedule import Schedule, Tick
 from rtlab.runs.stats import median
+from rtlab.techniques import TECHNIQUES
 
 __all__ = ["TECHNIQUES", "TRACK_COLUMNS", "LiveKnobs", "LiveRun", "Track", "check_sampling"]
 
 log = logging.getLogger("rtlab.runs.live")
 
-TECHNIQUES: tuple[str, ...] = tuple(CLIENTS)
 
 #: The columns of `LiveRun.stats()`: one row per technique.
 TRACK_COLUMNS = ("technique", "delivered", "p50_ms", "p99_ms", "requests", "gaps", "duplicates")

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import weakref
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict
 from importlib import resources
 
 from aiohttp import web
 
 from rtlab.hub import Hub
-from rtlab.server.common import HUB, METRICS, SETTINGS, STREAMS, Metrics, Settings, json_error
+from rtlab.server.common import HUB, METRICS, SETTINGS, Metrics, Settings, json_error
 from rtlab.server.cors import setup_cors
 from rtlab.server.flow import FLOWS, SEND_CHECK, Flow
 from rtlab.server.iframe import iframe
@@ -33,6 +34,8 @@ from rtlab.server.publish import publish
 from rtlab.server.sse import sse
 from rtlab.server.stream import stream
 from rtlab.server.ws import ws
+from rtlab.techniques import ALL
+from rtlab.wire.iframe import escape_json
 
 __all__ = ["Settings", "make_app"]
 
@@ -51,17 +54,40 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return json_error(exc.status, message or exc.reason, **kept)
 
 
-async def index(request: web.Request) -> web.Response:
-    return web.Response(
-        body=STATIC_FILES["index.html"].read_bytes(), content_type="text/html", charset="utf-8"
-    )
-
-
 STATIC = resources.files("rtlab.server").joinpath("static")
 # The demo's files, listed once: a request can only name one of these, so no
 # path (`..`, `%2F`, symlinks) can reach anything else.
 STATIC_FILES = {entry.name: entry for entry in STATIC.iterdir() if entry.is_file()}
 CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+TECHNIQUES_MARK = b"<!-- rtlab-techniques: the server puts the list here (rtlab.server.app) -->"
+
+
+def json_island(element_id: str, value: object) -> bytes:
+    """`value` as a JSON data island: a `<script type="application/json">` that a
+    page reads with `JSON.parse(element.textContent)` and a browser never runs.
+
+    `<`, `>` and `&` in the JSON are `\\u` escapes (as in the forever iframe's
+    scripts, `rtlab.wire.iframe.escape_json`), so no string in it can close the
+    element or open a comment.
+    """
+    data = escape_json(json.dumps(value, separators=(",", ":")).encode())
+    return b'<script type="application/json" id="%s">%s</script>' % (element_id.encode(), data)
+
+
+def index_page(template: bytes) -> bytes:
+    """The demo page with the techniques of `rtlab.techniques` in its data island."""
+    if template.count(TECHNIQUES_MARK) != 1:
+        raise ValueError("index.html must hold the techniques mark exactly once")
+    island = json_island("rtlab-techniques", [asdict(t) for t in ALL])
+    return template.replace(TECHNIQUES_MARK, island)
+
+
+# Rendered once, when the server module loads.
+INDEX_PAGE = index_page(STATIC_FILES["index.html"].read_bytes())
+
+
+async def index(request: web.Request) -> web.Response:
+    return web.Response(body=INDEX_PAGE, content_type="text/html", charset="utf-8")
 
 
 async def static_file(request: web.Request) -> web.Response:
@@ -126,7 +152,6 @@ def make_app(settings: Settings | None = None, *, epoch: str | None = None) -> w
     app[CONNECTIONS] = ConnectionGate(settings.max_connections)
     app[HUB] = Hub(history=settings.history, epoch=epoch)
     app[METRICS] = Metrics()
-    app[STREAMS] = weakref.WeakSet()
     app[FLOWS] = set()
     app.cleanup_ctx.append(send_limit_watchdog)
     app.add_routes(
@@ -134,7 +159,7 @@ def make_app(settings: Settings | None = None, *, epoch: str | None = None) -> w
             web.get("/", index),
             web.get("/metrics", metrics),
             # `{topic:[^/]*}` also matches an empty topic, so that it gets the
-            # contract's 400 from topic_name() rather than a 404.
+            # protocol's 400 from topic_name() rather than a 404.
             web.post("/publish/{topic:[^/]*}", publish),
             web.get("/poll/{topic:[^/]*}", poll),
             web.get("/longpoll/{topic:[^/]*}", longpoll),

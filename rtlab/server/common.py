@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,13 +18,12 @@ from aiohttp import web
 from rtlab.hub import DEFAULT_HISTORY, Hub, Item, Subscription
 from rtlab.message import Message
 from rtlab.server.flow import FLOWS, Flow, chunked, slices
+from rtlab.techniques import ROUTES
 
 __all__ = [
     "HUB",
     "METRICS",
     "SETTINGS",
-    "STREAMS",
-    "TECHNIQUES",
     "Cursor",
     "Metrics",
     "Settings",
@@ -34,12 +32,12 @@ __all__ = [
     "json_error",
     "parse_cursor",
     "parse_seconds",
+    "route_of",
     "serve_stream",
     "subscribe",
     "topic_name",
 ]
 
-TECHNIQUES = ("publish", "poll", "longpoll", "stream", "iframe", "sse", "ws")
 TOPIC_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # A cursor is a bare seq `N` or an epoch-qualified `EPOCH:N` (see rtlab.hub).
 CURSOR_RE = re.compile(r"(?:([0-9A-Za-z_-]{1,32}):)?([0-9]{1,19})")
@@ -48,7 +46,7 @@ MAX_CURSOR = 2**63 - 1
 
 @dataclass(frozen=True)
 class Settings:
-    """Server knobs. Defaults follow the wire contract (DESIGN.md)."""
+    """Server knobs. The defaults are those of the README's Protocol section."""
 
     history: int = DEFAULT_HISTORY
     max_message: int = 64 * 1024
@@ -62,8 +60,9 @@ class Settings:
     # delivered a message whose seq is a multiple of `drop_every`.
     drop_every: int | None = None
     # Teaching knob: when set, a held long poll checks for new data every this
-    # many seconds (sleep, look, sleep again), as the server in seed article 002
-    # does with `setTimeout(checkData, 1000)`, instead of waking on the publish.
+    # many seconds (sleep, look, sleep again), as the long-poll server of one of
+    # the articles the lab grew from does with `setTimeout(checkData, 1000)`
+    # (seed 002; rtlab.studies.claims measures it), instead of waking on the publish.
     # It exists so that the cost of that design (about half the interval of
     # extra latency) can be measured; None keeps the event-driven wait.
     longpoll_check_interval: float | None = None
@@ -109,7 +108,7 @@ class Metrics:
     """Per-technique counters reported at `GET /metrics`."""
 
     def __init__(self) -> None:
-        self.by_technique = {name: Counters() for name in TECHNIQUES}
+        self.by_technique = {name: Counters() for name in ROUTES}
 
     def __getitem__(self, technique: str) -> Counters:
         return self.by_technique[technique]
@@ -126,7 +125,6 @@ class Metrics:
 SETTINGS = web.AppKey("settings", Settings)
 HUB = web.AppKey("hub", Hub)
 METRICS = web.AppKey("metrics", Metrics)
-STREAMS: web.AppKey[weakref.WeakSet[web.StreamResponse]] = web.AppKey("streams")
 
 
 def json_error(status: int, message: str, **headers: str) -> web.Response:
@@ -140,6 +138,19 @@ def bad_request(message: str) -> web.HTTPBadRequest:
 
 def _error_text(message: str) -> str:
     return json.dumps({"error": message})
+
+
+def route_of(request: web.Request) -> str | None:
+    """The publish or technique route a request's path names (`/sse/t` -> "sse"),
+    whatever its method and whether or not a route matched; None for any other path.
+
+    Read from the raw path, as the router matches it, so a preflight (`OPTIONS`,
+    which has no route) and a 404/405 on such a path are named too.
+    """
+    parts = request.rel_url.raw_path.split("/")
+    if len(parts) == 3 and parts[0] == "" and parts[1] in ROUTES:
+        return parts[1]
+    return None
 
 
 def topic_name(request: web.Request) -> str:
@@ -238,7 +249,6 @@ async def serve_stream(
     response.enable_chunked_encoding()
     counters = metrics[technique]
     counters.open += 1
-    app[STREAMS].add(response)
     flow = Flow(technique, sub, request.transport, lambda reason: chunked(farewell(reason)))
     app[FLOWS].add(flow)
     try:

@@ -40,15 +40,19 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
-from rtlab.server.common import SETTINGS, json_error
+from rtlab.server.common import SETTINGS, json_error, route_of
+from rtlab.techniques import ALL, PUBLISH
 
 __all__ = ["PREFLIGHT_MAX_AGE", "check_origin", "check_origins", "setup_cors"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-# The routes CORS applies to, and the method each one accepts.
-METHODS = {"publish": "POST", "poll": "GET", "longpoll": "GET", "stream": "GET", "sse": "GET"}
-_ROUTE_RE = re.compile(r"/(publish|poll|longpoll|stream|sse)/[^/]*")
+# The routes CORS applies to, and the method each one accepts: publish, and the
+# techniques a page reads with fetch() or EventSource (see rtlab.techniques).
+METHODS = {
+    PUBLISH: "POST",
+    **{t.name: "GET" for t in ALL if t.browser_api in ("fetch", "EventSource")},
+}
 # Request headers a page may add: the JSON body's Content-Type and the token for
 # publish, Last-Event-ID for a fetch()-based SSE client resuming by itself.
 ALLOW_HEADERS = "Authorization, Content-Type, Last-Event-ID"
@@ -73,9 +77,10 @@ def check_origins(origins: Iterable[str]) -> frozenset[str]:
     return frozenset(check_origin(origin) for origin in origins)
 
 
-def _technique(request: web.Request) -> str | None:
-    match = _ROUTE_RE.fullmatch(request.rel_url.raw_path)
-    return match.group(1) if match else None
+def _cors_route(request: web.Request) -> str | None:
+    """The CORS route a request's path names, or None."""
+    route = route_of(request)
+    return route if route in METHODS else None
 
 
 def _allowed(request: web.Request) -> str | None:
@@ -90,7 +95,7 @@ def _allowed(request: web.Request) -> str | None:
 
 
 async def _add_headers(request: web.Request, response: web.StreamResponse) -> None:
-    if not request.app[SETTINGS].cors_origins or _technique(request) is None:
+    if not request.app[SETTINGS].cors_origins or _cors_route(request) is None:
         return
     vary = response.headers.get("Vary")
     response.headers["Vary"] = f"{vary}, Origin" if vary else "Origin"
@@ -106,7 +111,7 @@ async def _add_headers(request: web.Request, response: web.StreamResponse) -> No
 @web.middleware
 async def preflight(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer CORS preflights on the CORS routes; every other request passes through."""
-    technique = _technique(request)
+    technique = _cors_route(request)
     is_preflight = (
         request.method == "OPTIONS"
         and "Origin" in request.headers

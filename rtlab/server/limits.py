@@ -5,7 +5,7 @@ Request heads. aiohttp's HTTP parser refuses a request line or a header line
 longer than its limits (8,190 bytes by default) with a plain-text `400` before
 the app runs. `HTTP_PARSER_LIMITS` raises both to `MAX_HEAD_LINE` (16 KiB, the
 whole-head default of Node.js), so a long but plausible header, say a huge
-`Last-Event-ID`, reaches the handler and gets the contract's JSON error. Past
+`Last-Event-ID`, reaches the handler and gets the protocol's JSON error. Past
 16 KiB the parser's plain-text `400` remains: it answers before any app code
 runs, and aiohttp offers no public hook to change that answer.
 
@@ -26,12 +26,12 @@ from typing import Any
 
 from aiohttp import web
 
-from rtlab.server.common import SETTINGS, json_error
+from rtlab.server.common import SETTINGS, json_error, route_of
+from rtlab.techniques import LONG_LIVED
 
 __all__ = [
     "CONNECTIONS",
     "HTTP_PARSER_LIMITS",
-    "LONG_LIVED",
     "MAX_HEAD_LINE",
     "ConnectionGate",
     "connection_limit",
@@ -43,8 +43,6 @@ HTTP_PARSER_LIMITS: dict[str, Any] = {
     "max_line_size": MAX_HEAD_LINE,
     "max_field_size": MAX_HEAD_LINE,
 }
-
-LONG_LIVED = frozenset({"longpoll", "stream", "iframe", "sse", "ws"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -69,17 +67,10 @@ class ConnectionGate:
 CONNECTIONS = web.AppKey("connections", ConnectionGate)
 
 
-def _technique(request: web.Request) -> str | None:
-    """The technique of the matched route (`/sse/{topic}` -> "sse"); None if none matched."""
-    resource = request.match_info.route.resource
-    if resource is None:  # 404, 405: no route
-        return None
-    return resource.canonical.split("/")[1]
-
-
 @web.middleware
 async def connection_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if _technique(request) not in LONG_LIVED:
+    # A request no route took (404, 405) is answered at once: not counted.
+    if request.match_info.http_exception is not None or route_of(request) not in LONG_LIVED:
         return await handler(request)
     gate = request.app[CONNECTIONS]
     if not gate.try_enter():

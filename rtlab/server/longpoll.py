@@ -6,10 +6,11 @@ event-driven: the handler awaits the topic's publish future (see
 `rtlab.hub`), so it wakes within the same loop iteration as the publish.
 
 `Settings.longpoll_check_interval` swaps that wait for the sleep-and-check loop
-of seed article 002's server (look for data, else `setTimeout(check, 1000)`).
-It is a teaching knob: it reproduces the seed's design so that its price, a
-message waits for the next check (half the interval on average), can be
-measured against the event-driven default.
+of the long-poll server in one of the articles the lab grew from (seed 002 in
+`rtlab.studies.claims`: look for data, else `setTimeout(check, 1000)`). It is a
+teaching knob: it reproduces that design so that its price, a message waits
+for the next check (half the interval on average), can be measured against
+the event-driven default.
 """
 
 from __future__ import annotations

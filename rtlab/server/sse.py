@@ -5,11 +5,11 @@ carries no data: per the WHATWG processing model the block dispatches no
 event, but it does set the EventSource's last event ID, so a browser that is
 dropped before its first message still reconnects with `Last-Event-ID` and
 loses nothing. Each message is `id: SEQ`, `event: message`, `data: ENVELOPE`
-(the wire contract); a gap is `event: gap` (its id is the last lost seq);
+(the README's Protocol section); a gap is `event: gap` (its id is the last lost seq);
 `: heartbeat` comments keep idle connections open.
 
 Epochs (see `rtlab.hub`) are opt-in here, because `Last-Event-ID` is all an
-EventSource sends back and the contract's ids are bare seqs: a client that
+EventSource sends back and the protocol's ids are bare seqs: a client that
 resumes with an epoch-qualified cursor (`Last-Event-ID: EPOCH:N`, or
 `?lastEventId=EPOCH:N` on a fresh start) gets ids `EPOCH:SEQ` on that stream,
 so the browser's own reconnects carry the epoch from then on and a restarted
@@ -50,7 +50,7 @@ def event_id(epoch: str | None, cursor: int) -> str:
 
 
 def encode_item(epoch: str | None, item: Item) -> bytes:
-    """One event; `epoch` None gives the contract's bare ids."""
+    """One event; `epoch` None gives the protocol's bare ids."""
     if isinstance(item, Message):
         return item.encoded(
             "sse" if epoch is None else "sse-epoch",

@@ -40,7 +40,6 @@ from rtlab.server.common import (
     HUB,
     METRICS,
     SETTINGS,
-    STREAMS,
     cursor_header,
     json_error,
     parse_cursor,
@@ -109,7 +108,7 @@ async def _error(ws: web.WebSocketResponse, message: str) -> None:
 
 async def ws(request: web.Request) -> web.StreamResponse:
     app = request.app
-    settings, counters = app[SETTINGS], app[METRICS]["ws"]
+    counters = app[METRICS]["ws"]
     counters.requests += 1
     topic = topic_name(request)
     after = parse_cursor(request.query.get("after"), "after")
@@ -119,11 +118,33 @@ async def ws(request: web.Request) -> web.StreamResponse:
     # token on the handshake, as POST /publish does (browsers cannot add that
     # header to a WebSocket, so a page can subscribe but not publish here).
     publisher = may_publish(request)
-    hub = app[HUB]
     sub = subscribe(request, after)
+    socket = await _accept(request, sub)
+    counters.open += 1
+    flow = Flow(
+        "ws",
+        sub,
+        request.transport,
+        lambda reason: ws_close_frame(WS_POLICY_VIOLATION, reason),
+    )
+    app[FLOWS].add(flow)
+    sender = asyncio.create_task(_send_loop(socket, sub, request, flow))
+    reading = asyncio.create_task(_read_frames(socket, request, topic, publisher))
+    try:
+        await _serve(socket, reading, sender)
+    finally:
+        counters.open -= 1
+        app[FLOWS].discard(flow)
+        await _stop(socket, reading, sender)
+    return socket
+
+
+async def _accept(request: web.Request, sub: Subscription) -> web.WebSocketResponse:
+    """Upgrade the request to a WebSocket whose headers say where `sub` starts."""
+    settings = request.app[SETTINGS]
     socket = web.WebSocketResponse(
         heartbeat=settings.heartbeat,
-        # aiohttp refuses payloads of max_msg_size bytes and more; the contract
+        # aiohttp refuses payloads of max_msg_size bytes and more; the protocol
         # accepts exactly max_message bytes, as POST /publish does.
         max_msg_size=settings.max_message + 1,
         compress=False,
@@ -135,48 +156,47 @@ async def ws(request: web.Request) -> web.StreamResponse:
     )
     socket.headers.update(cursor_header(sub))
     await socket.prepare(request)
-    counters.open += 1
-    app[STREAMS].add(socket)
-    flow = Flow(
-        "ws",
-        sub,
-        request.transport,
-        lambda reason: ws_close_frame(WS_POLICY_VIOLATION, reason),
-    )
-    app[FLOWS].add(flow)
-    sender = asyncio.create_task(_send_loop(socket, sub, request, flow))
+    return socket
 
-    async def read_frames() -> None:
-        async for frame in socket:
-            if frame.type == WSMsgType.BINARY:
-                await socket.close(
-                    code=WSCloseCode.UNSUPPORTED_DATA, message=b"binary frames are not accepted"
-                )
-                break
-            if frame.type != WSMsgType.TEXT:
-                continue
-            try:
-                request_obj = parse_json(frame.data)
-            except WireError as exc:
-                detail = str(exc).removeprefix("invalid JSON: ")
-                await _error(socket, f"frame is not valid JSON: {detail}")
-                continue
-            if not isinstance(request_obj, dict) or request_obj.get("type") != "publish":
-                await _error(socket, 'expected {"type": "publish", "data": <JSON value>}')
-                continue
-            if "data" not in request_obj:
-                await _error(socket, "publish frame has no data")
-                continue
-            if not publisher:
-                await _error(socket, UPSTREAM_AUTH_ERROR)
-                continue
-            hub.publish(topic, request_obj["data"])
-            published = app[METRICS]["publish"]
-            published.requests += 1
-            published.messages += 1
-            published.bytes += len(frame.data.encode())
 
-    reading = asyncio.create_task(read_frames())
+async def _read_frames(
+    socket: web.WebSocketResponse, request: web.Request, topic: str, publisher: bool
+) -> None:
+    """Publish each upstream publish frame to `topic`; answer a bad one with an error frame."""
+    for_publish = request.app[METRICS]["publish"]
+    async for frame in socket:
+        if frame.type == WSMsgType.BINARY:
+            await socket.close(
+                code=WSCloseCode.UNSUPPORTED_DATA, message=b"binary frames are not accepted"
+            )
+            break
+        if frame.type != WSMsgType.TEXT:
+            continue
+        try:
+            request_obj = parse_json(frame.data)
+        except WireError as exc:
+            detail = str(exc).removeprefix("invalid JSON: ")
+            await _error(socket, f"frame is not valid JSON: {detail}")
+            continue
+        if not isinstance(request_obj, dict) or request_obj.get("type") != "publish":
+            await _error(socket, 'expected {"type": "publish", "data": <JSON value>}')
+            continue
+        if "data" not in request_obj:
+            await _error(socket, "publish frame has no data")
+            continue
+        if not publisher:
+            await _error(socket, UPSTREAM_AUTH_ERROR)
+            continue
+        request.app[HUB].publish(topic, request_obj["data"])
+        for_publish.requests += 1
+        for_publish.messages += 1
+        for_publish.bytes += len(frame.data.encode())
+
+
+async def _serve(
+    socket: web.WebSocketResponse, reading: asyncio.Task[None], sender: asyncio.Task[bool]
+) -> None:
+    """Run until either direction ends; on server shutdown, close with 1001."""
     try:
         await asyncio.wait({reading, sender}, return_when=asyncio.FIRST_COMPLETED)
         shutting_down = sender.done() and not sender.cancelled() and sender.exception() is None
@@ -193,14 +213,16 @@ async def ws(request: web.Request) -> web.StreamResponse:
                 await reading
     except (ConnectionResetError, ConnectionError):
         pass
-    finally:
-        counters.open -= 1
-        app[FLOWS].discard(flow)
-        for task in (reading, sender):
-            task.cancel()
-        for task in (reading, sender):
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-                await task
-        if not socket.closed:
-            await socket.close()
-    return socket
+
+
+async def _stop(
+    socket: web.WebSocketResponse, reading: asyncio.Task[None], sender: asyncio.Task[bool]
+) -> None:
+    """Cancel both directions and close the socket if it is still open."""
+    for task in (reading, sender):
+        task.cancel()
+    for task in (reading, sender):
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await task
+    if not socket.closed:
+        await socket.close()

@@ -53,7 +53,8 @@ from rtlab.lab import Lab
 from rtlab.runs.rows import DELIVERY_TYPES
 from rtlab.runs.schedule import Schedule
 from rtlab.runs.store import environment
-from rtlab.studies.experiments import TECHNIQUES, Result, Scenario
+from rtlab.studies.experiments import Result, Scenario
+from rtlab.techniques import TECHNIQUES
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page

@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from rtlab.aio import run_sync
-from rtlab.clients import CLIENTS, Client
+from rtlab.clients import Client
 from rtlab.netem import Relay
 from rtlab.profiles import PROFILES, NetworkProfile, get_profile
 from rtlab.runs import store
@@ -50,10 +50,9 @@ from rtlab.runs.record import recording
 from rtlab.runs.rows import DELIVERY_TYPES
 from rtlab.runs.schedule import Schedule
 from rtlab.runs.store import DATA_DIR, environment
+from rtlab.techniques import TECHNIQUES
 
 __all__ = ["TECHNIQUES", "Result", "Scenario", "arun", "arun_many", "load", "run", "run_many"]
-
-TECHNIQUES = tuple(CLIENTS)
 
 
 @dataclass(frozen=True)

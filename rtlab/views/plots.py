@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rtlab.studies.experiments import CPU_MIN_TICKS, CPU_TICK_S
+from rtlab.techniques import TECHNIQUES
 
 __all__ = [
     "KNOBS",
@@ -32,7 +33,7 @@ __all__ = [
     "timeline",
 ]
 
-TECHNIQUE_ORDER = ["poll", "longpoll", "stream", "iframe", "sse", "ws"]
+TECHNIQUE_ORDER = TECHNIQUES  # techniques found in a frame are drawn in this order
 COLORS = dict(zip(TECHNIQUE_ORDER, px.colors.qualitative.Safe, strict=False))
 
 #: Settings for a log axis: every tick label a whole number ("20 50 100 200").

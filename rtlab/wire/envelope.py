@@ -16,7 +16,7 @@ HEARTBEAT: dict[str, Any] = {"type": "heartbeat"}
 
 
 class WireError(ValueError):
-    """Bytes that do not follow the wire contract."""
+    """Bytes that do not follow the protocol (the README's Protocol section)."""
 
 
 # A \uD800-\uDFFF escape: only then can the parsed value hold a lone surrogate.

@@ -379,7 +379,12 @@ async def test_unknown_static_file_is_json_404(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("name", "content_type"),
-    [("demo.js", "text/javascript"), ("demo.css", "text/css"), ("index.html", "text/html")],
+    [
+        ("demo.js", "text/javascript"),
+        ("client.js", "text/javascript"),
+        ("demo.css", "text/css"),
+        ("index.html", "text/html"),
+    ],
 )
 async def test_static_files_are_served(client: TestClient, name: str, content_type: str) -> None:
     response = await client.get(f"/static/{name}")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from rtlab.server.app import STATIC, index_page, json_island
 from tests.server.helpers import (
     Published,
     compact,
@@ -29,6 +30,54 @@ async def test_index_is_html(client: TestClient) -> None:
     assert response.content_type == "text/html"
     assert response.charset == "utf-8"
     assert b"<html" in (await response.read()).lower()
+
+
+# The index page's data island: rtlab.techniques as JSON, which demo.js reads.
+TECHNIQUES_ISLAND = (
+    b'<script type="application/json" id="rtlab-techniques">['
+    b'{"name":"poll","label":"Short poll","push":false,"long_lived":false,"browser_api":"fetch"},'
+    b'{"name":"longpoll","label":"Long poll","push":false,"long_lived":true,'
+    b'"browser_api":"fetch"},'
+    b'{"name":"stream","label":"HTTP stream","push":true,"long_lived":true,'
+    b'"browser_api":"fetch"},'
+    b'{"name":"iframe","label":"Forever iframe","push":true,"long_lived":true,'
+    b'"browser_api":"iframe"},'
+    b'{"name":"sse","label":"Server-Sent Events","push":true,"long_lived":true,'
+    b'"browser_api":"EventSource"},'
+    b'{"name":"ws","label":"WebSocket","push":true,"long_lived":true,"browser_api":"WebSocket"}'
+    b"]</script>"
+)
+
+
+async def test_index_carries_the_techniques(client: TestClient) -> None:
+    page = await (await client.get("/")).read()
+    assert page.count(TECHNIQUES_ISLAND) == 1
+    assert b"<!-- rtlab-techniques" not in page  # the mark is replaced, not kept
+    island_at, script_at = page.index(TECHNIQUES_ISLAND), page.index(b'src="/static/demo.js"')
+    assert island_at < script_at
+
+
+def test_demo_js_reads_the_techniques_from_the_page() -> None:
+    script = STATIC.joinpath("demo.js").read_text(encoding="utf-8")
+    assert "const island = document.getElementById('rtlab-techniques');" in script
+    assert "return JSON.parse(island.textContent);" in script
+    assert "const TECHNIQUES = TECHNIQUE_LIST.map((t) => t.name);" in script
+    # no list of its own
+    assert "'poll', 'longpoll'" not in script
+    assert "'poll', 'longpoll'" not in STATIC.joinpath("client.js").read_text(encoding="utf-8")
+
+
+def test_json_island_escapes_markup() -> None:
+    island = json_island("x", {"label": "</script><!-- & -->"})
+    assert island == (
+        b'<script type="application/json" id="x">'
+        b'{"label":"\\u003c/script\\u003e\\u003c!-- \\u0026 --\\u003e"}</script>'
+    )
+
+
+def test_index_page_needs_the_mark_once() -> None:
+    with pytest.raises(ValueError, match="exactly once"):
+        index_page(b"<html></html>")
 
 
 async def test_metrics_start_at_zero_for_every_technique(client: TestClient) -> None:

@@ -121,10 +121,11 @@ def static_text(name: str) -> str:
     return STATIC.joinpath(name).read_text(encoding="utf-8")
 
 
-def test_demo_js_has_no_markup_sinks() -> None:
+@pytest.mark.parametrize("name", ["demo.js", "client.js"])
+def test_demo_js_has_no_markup_sinks(name: str) -> None:
     """Received data, topics and URL parameters reach the page through textContent
-    and attributes only; nothing in the script parses a string as HTML or code."""
-    script = static_text("demo.js")
+    and attributes only; nothing in the scripts parses a string as HTML or code."""
+    script = static_text(name)
     code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("//"))
     for sink in (
         "innerHTML",
@@ -158,14 +159,29 @@ def test_demo_js_checks_url_parameters_before_use() -> None:
     assert "if (fromUrl !== null && isValidTopic(fromUrl)) topicInput.value = fromUrl;" in script
     assert "const fromUrl = Number(params.get('interval'));" in script
     assert "auto.split(',').filter((t) => TECHNIQUES.includes(t))" in script
-    assert "for (const value of [this.options.heartbeat, params.get('heartbeat')]) {" in script
-    assert "Number.isFinite(seconds) && seconds > 0" in script
+    # ?heartbeat= goes to every client as options.heartbeat, which client.js
+    # uses only when it is a number of seconds > 0.
+    assert "const heartbeat = params.get('heartbeat');" in script
+    clients = static_text("client.js")
+    assert "params" not in clients
+    assert "const value = this.options.heartbeat;" in clients
+    assert "Number.isFinite(seconds) && seconds > 0" in clients
     assert "if (params.get('metrics') !== '0') refreshMetrics();" in script
     # Topics go into URLs encoded, never raw.
-    assert "`/${prefix}/${encodeURIComponent(this.topic)}`" in script
+    assert "`/${prefix}/${encodeURIComponent(this.topic)}`" in clients
 
 
 def test_index_html_runs_no_inline_script() -> None:
     page = static_text("index.html")
-    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/demo.js" defer>']
+    assert re.findall(r"<script[^>]*>", page) == ['<script type="module" src="/static/demo.js">']
+    assert not re.search(r"\son[a-z]+\s*=", page)
+
+
+async def test_served_index_runs_no_inline_script(client: TestClient) -> None:
+    """The served page adds the techniques as JSON, a script type no browser runs."""
+    page = await (await client.get("/")).text()
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script type="application/json" id="rtlab-techniques">',
+        '<script type="module" src="/static/demo.js">',
+    ]
     assert not re.search(r"\son[a-z]+\s*=", page)

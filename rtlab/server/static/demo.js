@@ -1,28 +1,11 @@
-// rtlab demo page: one client per push technique, in plain ES2020.
+// rtlab demo page: one panel per technique, each drawing a client of client.js.
 //
-// Every client keeps a cursor: the last seq it has seen (or skipped through a
-// gap notice), qualified by the server run's epoch once it knows it
-// (`EPOCH:N`), and resumes from it after any drop, so each panel can tell
-// duplicates, holes, gaps and server restarts apart. How each client learns
-// the epoch: poll, long poll and stream read `X-Rtlab-Epoch` from their fetch
-// responses; iframe, SSE and WebSocket cannot read response headers, so before
-// their first connection they make one short poll without a cursor, which
-// names the epoch and the topic's last seq (their start when they have no
-// cursor yet). After that SSE's own `Last-Event-ID` carries `EPOCH:SEQ` ids.
-//
-// - A `restart` envelope (the server restarted: a new epoch, seqs from 1 again)
-//   is counted and logged, and the cursor starts again at 0 in the new run.
-// - An `end` envelope (stream, iframe), SSE `event: end` or WebSocket Close
-//   1008 (the server ended the connection, e.g. its send limit) is counted and
-//   its reason logged; the client reconnects with its cursor.
-// - A connection that delivered something and then ended or dropped is reopened
-//   after 100 ms; an attempt that got nothing backs off exponentially (250 ms
-//   doubling up to 10 s, with jitter). EventSource reconnects by itself, after
-//   the server's `retry:`. Stream and iframe take three missed heartbeats for a
-//   dead connection, and after a failed attempt that moved nothing they catch
-//   up with one short poll first (see catchUpIfStalled).
-// - Every message's receive time is `performance.timeOrigin + performance.now()`
-//   taken as its bytes arrive, comparable with the server's `ts`.
+// The techniques and their labels come from the server: the index page carries
+// them in a JSON data island, `<script type="application/json"
+// id="rtlab-techniques">` (rendered by rtlab.server.app), so the page shows
+// exactly what the server serves. What each client does (cursor, resume,
+// duplicates, holes, gaps, restarts, reconnects) is in client.js; here are the
+// panels that draw them, the publish form and the metrics table.
 //
 // Nothing from the server or the user is ever parsed as HTML: log lines and
 // tables are built with createElement/textContent.
@@ -35,1383 +18,533 @@
 // {topic, after, interval, timeout}) returned for an extra client without a
 // panel. Query parameters: ?autoconnect=1 connects all six clients on load
 // (?autoconnect=sse,ws the ones named), ?topic=NAME sets the topic,
-// ?interval=MS the short-poll interval, ?metrics=0 turns off the metrics poll.
-'use strict';
+// ?interval=MS the short-poll interval, ?heartbeat=S the server's heartbeat
+// interval, ?metrics=0 turns off the metrics poll.
 
+import {
+  CLASSES,
+  DEFAULT_INTERVAL_MS,
+  LONGPOLL_TIMEOUT_S,
+  checkAfter,
+  errorText,
+  isValidTopic,
+  now,
+  preview,
+  readJson,
+} from './client.js';
 
-(() => {
-  const TECHNIQUES = ['poll', 'longpoll', 'stream', 'iframe', 'sse', 'ws'];
+/** The server's techniques in display order, [{name, label, ...}], from the page's data island. */
+function readTechniques() {
+  const island = document.getElementById('rtlab-techniques');
+  if (island === null) {
+    throw new Error('rtlab: the page has no technique list; open it from the server at /');
+  }
+  return JSON.parse(island.textContent);
+}
 
-  const INFO = {
-    poll: {
-      title: 'Short poll',
-      wire: 'GET /poll/{topic}?after=N  →  {"messages":[…],"next":M}',
-      desc: 'The browser asks "anything after N?" on a timer and the server answers at once, '
-        + 'usually with an empty list, so latency is up to one interval.',
-    },
-    longpoll: {
-      title: 'Long poll',
-      wire: 'GET /longpoll/{topic}?after=N&timeout=25',
-      desc: 'The server holds each request open until a message exists (or 25 s pass) and the '
-        + 'browser re-asks the moment a response arrives, so one request is always waiting.',
-    },
-    stream: {
-      title: 'HTTP stream',
-      wire: 'GET /stream/{topic}?after=N  →  chunked application/x-ndjson',
-      desc: 'One response that never ends: each message is one JSON line in a new chunk, read '
-        + 'incrementally with fetch() and a body reader.',
-    },
-    iframe: {
-      title: 'Forever iframe',
-      wire: 'GET /iframe/{topic}?after=N&callback=rtlabIframe  →  text/html',
-      desc: 'A hidden iframe loads an HTML page that never finishes; each message arrives as a '
-        + '<script> chunk that calls parent.rtlabIframe(envelope).',
-    },
-    sse: {
-      title: 'Server-Sent Events',
-      wire: 'GET /sse/{topic}  →  text/event-stream (id / event / data)',
-      desc: 'EventSource keeps one text/event-stream response open, each message is an '
-        + 'id/event/data block, and the browser reconnects by itself sending Last-Event-ID.',
-    },
-    ws: {
-      title: 'WebSocket',
-      wire: 'GET /ws/{topic}?after=N  →  101 Switching Protocols',
-      desc: 'One upgraded, full-duplex connection: each envelope comes down as a text frame, and '
-        + 'publish frames can go up the same socket.',
-    },
-  };
+const TECHNIQUE_LIST = readTechniques();
+const TECHNIQUES = TECHNIQUE_LIST.map((t) => t.name);
+const LABELS = Object.fromEntries(TECHNIQUE_LIST.map((t) => [t.name, t.label]));
 
-  const LOG_MAX = 50; // lines kept in a panel's log
-  const NOTES_MAX = 200; // notes kept per client in window.rtlab.logs
-  const RETRY_QUICK_MS = 100; // reopen after a connection that delivered something ended
-  const RETRY_BASE_MS = 250; // back-off after an attempt that got nothing, doubling...
-  const RETRY_MAX_MS = 10000; // ...up to this
-  const LONGPOLL_TIMEOUT_S = 25;
-  const HEARTBEAT_S = 15; // the server's heartbeat interval unless told (?heartbeat=S)
-  const SILENT_HEARTBEATS = 3; // a stream or iframe this many heartbeats silent is dead
-  const DEFAULT_INTERVAL_MS = 1000;
-  const TOPIC_RE = /^[A-Za-z0-9_.-]{1,64}$/;
-  const EPOCH_RE = /^[0-9A-Za-z_-]{1,32}$/;
-  const IFRAME_CALLBACK = 'rtlabIframe';
-  const PREVIEW_MAX = 160;
+const INFO = {
+  poll: {
+    wire: 'GET /poll/{topic}?after=N  →  {"messages":[…],"next":M}',
+    desc: 'The browser asks "anything after N?" on a timer and the server answers at once, '
+      + 'usually with an empty list, so latency is up to one interval.',
+  },
+  longpoll: {
+    wire: 'GET /longpoll/{topic}?after=N&timeout=25',
+    desc: 'The server holds each request open until a message exists (or 25 s pass) and the '
+      + 'browser re-asks the moment a response arrives, so one request is always waiting.',
+  },
+  stream: {
+    wire: 'GET /stream/{topic}?after=N  →  chunked application/x-ndjson',
+    desc: 'One response that never ends: each message is one JSON line in a new chunk, read '
+      + 'incrementally with fetch() and a body reader.',
+  },
+  iframe: {
+    wire: 'GET /iframe/{topic}?after=N&callback=rtlabIframe  →  text/html',
+    desc: 'A hidden iframe loads an HTML page that never finishes; each message arrives as a '
+      + '<script> chunk that calls parent.rtlabIframe(envelope).',
+  },
+  sse: {
+    wire: 'GET /sse/{topic}  →  text/event-stream (id / event / data)',
+    desc: 'EventSource keeps one text/event-stream response open, each message is an '
+      + 'id/event/data block, and the browser reconnects by itself sending Last-Event-ID.',
+  },
+  ws: {
+    wire: 'GET /ws/{topic}?after=N  →  101 Switching Protocols',
+    desc: 'One upgraded, full-duplex connection: each envelope comes down as a text frame, and '
+      + 'publish frames can go up the same socket.',
+  },
+};
 
-  const records = {};
-  const stats = {};
-  const logs = {};
-  const clients = {};
-  const params = new URLSearchParams(location.search);
-  const utf8 = new TextEncoder();
-  let spawned = 0;
+for (const technique of TECHNIQUES) {
+  if (!CLASSES[technique] || !INFO[technique]) {
+    throw new Error(`rtlab: the server lists ${JSON.stringify(technique)}, which this page has no client for`);
+  }
+}
 
-  // ---- small helpers ------------------------------------------------------
+const LOG_MAX = 50; // lines kept in a panel's log
+// The stats a panel shows, per line of its template: [key in stats, label].
+const SHOWN_STATS = {
+  counters: [
+    ['messages', 'msgs'], ['requests', 'reqs'], ['reconnects', 'reconnects'],
+    ['lastSeq', 'last seq'], ['lastLatency', 'latency'],
+  ],
+  minor: [
+    ['duplicates', 'dups'], ['holes', 'holes'], ['gaps', 'gaps'], ['lost', 'lost'],
+    ['heartbeats', 'heartbeats'], ['errors', 'errors'], ['restarts', 'restarts'], ['ends', 'ends'],
+  ],
+};
+const BAD_COUNTERS = new Set(['duplicates', 'holes', 'gaps', 'lost', 'errors', 'restarts', 'ends']);
 
-  /** Receive time in ms since the epoch, with sub-ms resolution. */
-  const now = () => performance.timeOrigin + performance.now();
+const records = {};
+const stats = {};
+const logs = {};
+const clients = {};
+const params = new URLSearchParams(location.search);
+const heartbeat = params.get('heartbeat'); // checked by the clients: a number of seconds > 0
+let spawned = 0;
 
-  const $ = (id) => document.getElementById(id);
+// ---- small helpers ------------------------------------------------------
 
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const $ = (id) => document.getElementById(id);
 
-  /** createElement with text content only: never parses markup. */
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
+/** createElement with text content only: never parses markup. */
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function clock(ms) {
+  const d = new Date(ms);
+  const p = (n, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+function fmtMs(ms) {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  return `${ms.toFixed(Math.abs(ms) < 100 ? 1 : 0)} ms`;
+}
+
+function fmtBytes(n) {
+  if (!Number.isFinite(n)) return '–';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+const topicInput = $('topic');
+const topicError = $('topic-error');
+
+/** The topic in the input box, or null (with a visible error) when invalid. */
+function readTopic() {
+  const topic = topicInput.value;
+  const ok = isValidTopic(topic);
+  topicInput.setAttribute('aria-invalid', ok ? 'false' : 'true');
+  topicError.textContent = ok ? '' : 'use 1-64 of A-Z a-z 0-9 _ . -';
+  return ok ? topic : null;
+}
+
+/** Text as JSON (when asJson) or as a JSON string; throws a readable error. */
+function readValue(text, asJson) {
+  if (!asJson) return text;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not valid JSON: ${e.message}`);
+  }
+}
+
+// ---- a panel: draws one client ------------------------------------------------
+
+class Panel {
+  /** A panel for `client`, appended to the page; `toggle()` is its Connect button. */
+  constructor(client, toggle) {
+    this.client = client;
+    this.stick = true; // keep the log scrolled to the newest line
+    this.autoScrollTop = -1;
+    this.scrollQueued = false;
+    this.ui = this.build(toggle);
   }
 
-  function clock(ms) {
-    const d = new Date(ms);
-    const p = (n, w = 2) => String(n).padStart(w, '0');
-    return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-  }
-
-  function preview(value) {
-    let text;
-    try {
-      text = JSON.stringify(value);
-    } catch (e) {
-      text = String(value);
-    }
-    if (text === undefined) text = String(value);
-    return text.length > PREVIEW_MAX ? `${text.slice(0, PREVIEW_MAX - 1)}…` : text;
-  }
-
-  function fmtMs(ms) {
-    if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
-    return `${ms.toFixed(Math.abs(ms) < 100 ? 1 : 0)} ms`;
-  }
-
-  function fmtBytes(n) {
-    if (!Number.isFinite(n)) return '–';
-    if (n < 1024) return `${n} B`;
-    if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-    return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-  }
-
-  /** Body as JSON, or null when it is not JSON (an error page, an empty body). */
-  async function readJson(response) {
-    const text = await response.text();
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function errorText(response, body) {
-    const detail = body && typeof body === 'object' && typeof body.error === 'string'
-      ? body.error : response.statusText || 'request failed';
-    return `HTTP ${response.status}: ${detail}`;
-  }
-
-  function isValidTopic(topic) {
-    return typeof topic === 'string' && TOPIC_RE.test(topic);
-  }
-
-  const topicInput = $('topic');
-  const topicError = $('topic-error');
-
-  /** The topic in the input box, or null (with a visible error) when invalid. */
-  function readTopic() {
-    const topic = topicInput.value;
-    const ok = isValidTopic(topic);
-    topicInput.setAttribute('aria-invalid', ok ? 'false' : 'true');
-    topicError.textContent = ok ? '' : 'use 1-64 of A-Z a-z 0-9 _ . -';
-    return ok ? topic : null;
-  }
-
-  /** Text as JSON (when asJson) or as a JSON string; throws a readable error. */
-  function readValue(text, asJson) {
-    if (!asJson) return text;
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      throw new Error(`not valid JSON: ${e.message}`);
-    }
-  }
-
-
-  /** A starting cursor given by a caller: null, or a non-negative safe integer. */
-  function checkAfter(after) {
-    if (after === undefined || after === null) return null;
-    if (!Number.isSafeInteger(after) || after < 0) {
-      throw new Error(`after must be a non-negative integer, got ${preview(after)}`);
-    }
-    return after;
-  }
-
-  function fmtDelay(ms) {
-    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-  }
-
-  // ---- the client base: cursor, epoch, duplicate/hole/gap/restart accounting --
-
-  class Client {
-    /**
-     * One client of `technique`. The page's six panel clients read their topic
-     * from the topic box and show a panel; a headless client (rtlab.spawn) is
-     * given `options.topic` and has no panel. `options.after` is the cursor to
-     * start from (null: live messages only), `options.key` the name of its
-     * records, stats and logs.
-     */
-    constructor(technique, options = {}) {
-      this.technique = technique;
-      this.options = options;
-      this.key = options.key || technique;
-      this.headless = Boolean(options.headless);
-      this.active = false; // the user wants this client connected
-      this.gen = 0; // bumped on every (re)connect attempt and on disconnect
-      this.topic = null;
-      this.startAfter = checkAfter(options.after); // the cursor of the first connect
-      this._cursor = null; // resume point: last seq seen or skipped, or a server cursor
-      this._epoch = null; // the server run the cursor belongs to, once known
-      this.retryTimer = null;
-      this.failures = 0; // attempts in a row that received nothing
-      this.gotData = false; // the current attempt received an envelope
-      this.lastHeard = 0; // performance.now() of the last envelope
-      this.watchTimer = null;
-      this.opens = 0; // successful opens since Connect (for reconnect counting)
-      this.records = records[this.key] = [];
-      this.notes = logs[this.key] = [];
-      this.stats = stats[this.key] = {
-        state: 'idle',
-        topic: null,
-        messages: 0,
-        requests: 0,
-        emptyResponses: 0,
-        reconnects: 0,
-        lastSeq: null,
-        lastLatency: null,
-        cursor: null,
-        epoch: null,
-        duplicates: 0,
-        holes: 0,
-        gaps: 0,
-        lost: 0,
-        heartbeats: 0,
-        errors: 0,
-        lastError: null,
-        restarts: 0,
-        ends: 0,
-        endReason: null,
-      };
-      this.tone = '';
-      this.stick = true; // keep the log scrolled to the newest line
-      this.autoScrollTop = -1;
-      this.scrollQueued = false;
-      this.ui = this.headless ? null : this.buildPanel();
-      this.render();
-    }
-
-    get cursor() {
-      return this._cursor;
-    }
-
-    set cursor(value) {
-      this._cursor = value;
-      this.stats.cursor = value;
-    }
-
-    get epoch() {
-      return this._epoch;
-    }
-
-    set epoch(value) {
-      this._epoch = value;
-      this.stats.epoch = value;
-    }
-
-    /** The cursor as the server takes it: `EPOCH:N` once the epoch is known, else `N`. */
-    cursorParam() {
-      if (this.cursor === null) return null;
-      return this.epoch === null ? String(this.cursor) : `${this.epoch}:${this.cursor}`;
-    }
-
-    /** Take the server's epoch (X-Rtlab-Epoch) if none is known yet. */
-    adoptEpoch(value) {
-      if (this.epoch === null && typeof value === 'string' && EPOCH_RE.test(value)) {
-        this.epoch = value;
-      }
-    }
-
-    /** Take the server's starting cursor (X-Rtlab-Cursor, a poll's `next`) if we have none. */
-    adoptCursor(value) {
-      if (this.cursor === null && typeof value === 'string' && /^[0-9]{1,15}$/.test(value)) {
-        this.cursor = Number(value);
-      }
-    }
-
-    adoptHeaders(headers) {
-      this.adoptEpoch(headers.get('X-Rtlab-Epoch'));
-      this.adoptCursor(headers.get('X-Rtlab-Cursor'));
-    }
-
-    /** True while callbacks of attempt `gen` are still wanted. */
-    live(gen) {
-      return this.active && gen === this.gen;
-    }
-
-    path(prefix) {
-      return `/${prefix}/${encodeURIComponent(this.topic)}`;
-    }
-
-    query(name) {
-      const value = this.cursorParam();
-      return value === null ? '' : `?${name}=${encodeURIComponent(value)}`;
-    }
-
-    connect() {
-      if (this.active) return true;
-      const topic = this.headless ? this.options.topic : readTopic();
-      if (!isValidTopic(topic)) {
-        const shown = this.headless ? topic : topicInput.value;
-        this.logError(`cannot connect: invalid topic ${JSON.stringify(shown)}`);
-        return false;
-      }
-      if (topic !== this.topic) {
-        this.topic = topic;
-        this.cursor = this.startAfter;
-        this.startAfter = null;
-        this.epoch = null;
-        this.stats.topic = topic;
-      }
-      this.active = true;
-      this.opens = 0;
-      this.failures = 0;
-      this.logInfo(this.cursor === null
-        ? `connect to "${topic}": new messages only`
-        : `connect to "${topic}": resume after ${this.cursorParam()}`);
-      this.begin();
-      return true;
-    }
-
-    disconnect() {
-      if (!this.active) return;
-      this.active = false;
-      this.gen += 1;
-      clearTimeout(this.retryTimer);
-      this.retryTimer = null;
-      clearTimeout(this.watchTimer);
-      this.close();
-      this.setState('disconnected', '');
-      this.logInfo('disconnected');
-    }
-
-    /** One connection attempt; subclasses implement open(gen) and close(). */
-    begin() {
-      clearTimeout(this.watchTimer);
-      this.close();
-      this.gen += 1;
-      this.gotData = false;
-      this.open(this.gen);
-    }
-
-    /**
-     * Iframe, SSE and WebSocket cannot read response headers: before their
-     * first connection they learn the server's epoch from one short poll
-     * without a cursor, which answers at once with no messages, `X-Rtlab-Epoch`
-     * and `next`, the topic's last seq. A client without a cursor starts from
-     * `next`, so a live-only start loses nothing published meanwhile and a
-     * server restart in between is detected. False when it failed (the caller
-     * backs off) or the attempt is no longer wanted.
-     */
-    async learnEpoch(gen) {
-      if (this.epoch !== null) return true;
-      this.stats.requests += 1;
-      this.setState('asking the server for its epoch', 'warn');
-      try {
-        const response = await fetch(this.path('poll'), { cache: 'no-store' });
-        const body = await readJson(response);
-        if (!this.live(gen)) return false;
-        if (!response.ok) {
-          this.httpError(response, body);
-          return false;
-        }
-        this.adoptEpoch(response.headers.get('X-Rtlab-Epoch'));
-        if (body && Number.isSafeInteger(body.next)) this.adoptCursor(String(body.next));
-        return true;
-      } catch (e) {
-        if (!this.live(gen)) return false;
-        this.fail(`cannot reach the server: ${e.message}`);
-        return false;
-      }
-    }
-
-    /** The server's heartbeat interval in seconds: options.heartbeat, ?heartbeat=S or 15. */
-    heartbeatSeconds() {
-      for (const value of [this.options.heartbeat, params.get('heartbeat')]) {
-        const seconds = Number(value);
-        if (value !== undefined && value !== null && Number.isFinite(seconds) && seconds > 0) {
-          return seconds;
-        }
-      }
-      return HEARTBEAT_S;
-    }
-
-    /**
-     * Stream and iframe see the server's heartbeats, so silence for
-     * SILENT_HEARTBEATS of them means the connection is dead without anyone
-     * saying so: a half-open TCP connection, or a forever frame whose response
-     * was cut (Chrome then fires neither load nor error on the iframe and its
-     * document stays "loading"). Close it and resume from the cursor.
-     */
-    watch(gen) {
-      const limit = SILENT_HEARTBEATS * this.heartbeatSeconds() * 1000;
-      this.lastHeard = performance.now();
-      const check = () => {
-        if (!this.live(gen)) return;
-        const silent = performance.now() - this.lastHeard;
-        if (silent < limit) {
-          this.watchTimer = setTimeout(check, limit - silent + 1);
-          return;
-        }
-        this.fail(`nothing for ${fmtDelay(Math.round(silent))}, not even a heartbeat: `
-          + 'taking the connection for dead');
-        this.gen += 1; // what the dead connection still reports is no longer wanted
-        this.close();
-        this.retry();
-      };
-      clearTimeout(this.watchTimer);
-      this.watchTimer = setTimeout(check, limit);
-    }
-
-    /**
-     * How long to wait before the next attempt: RETRY_QUICK_MS after an attempt
-     * that received something (a dropped or ended connection), else an
-     * exponential back-off with ±20 % jitter, so that many clients of a server
-     * that is down do not come back in step.
-     */
-    nextDelay() {
-      if (this.gotData) {
-        this.failures = 0;
-        return RETRY_QUICK_MS;
-      }
-      this.failures += 1;
-      const base = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (this.failures - 1));
-      return Math.round(base * (0.8 + 0.4 * Math.random()));
-    }
-
-    /** Reconnect after nextDelay(), resuming from the cursor. */
-    retry() {
-      if (!this.active) return;
-      const gen = this.gen;
-      const delay = this.nextDelay();
-      clearTimeout(this.retryTimer);
-      this.setState(`reconnecting in ${fmtDelay(delay)}`, 'warn');
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null;
-        if (!this.live(gen)) return;
-        this.stats.reconnects += 1;
-        this.logInfo(this.cursor === null ? 'reconnect' : `reconnect after ${this.cursorParam()}`);
-        this.begin();
-      }, delay);
-    }
-
-    /** A failed request or connection: count it and say why. */
-    fail(text) {
-      this.stats.errors += 1;
-      this.stats.lastError = text;
-      this.logError(text);
-    }
-
-    /** An HTTP error response: show it; stop on a client error that a retry cannot fix. */
-    httpError(response, body) {
-      this.fail(errorText(response, body));
-      const status = response.status;
-      if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
-        this.active = false;
-        this.gen += 1;
-        this.close();
-        this.setState(`stopped: HTTP ${status}`, 'err');
-        return true;
-      }
-      return false;
-    }
-
-    /**
-     * One short or long poll (`url`); true when it was answered. Its body is
-     * complete when it arrives (Content-Length), so a cut right after it takes
-     * nothing back. A failure is logged and counted.
-     */
-    async pollOnce(url, signal, gen) {
-      this.stats.requests += 1;
-      this.gotData = false;
-      try {
-        const response = await fetch(url, { cache: 'no-store', signal });
-        const body = await readJson(response);
-        const received = now();
-        if (!this.live(gen)) return false;
-        if (!response.ok) {
-          this.httpError(response, body);
-          return false;
-        }
-        this.adoptEpoch(response.headers.get('X-Rtlab-Epoch'));
-        return this.onPollBody(body, received);
-      } catch (e) {
-        if (this.live(gen)) this.fail(`network error: ${e.message}`);
-        return false;
-      }
-    }
-
-    onPollBody(body, received) {
-      if (!body || !Array.isArray(body.messages) || !Number.isSafeInteger(body.next)) {
-        this.fail(`unexpected poll body: ${preview(body)}`);
-        return false;
-      }
-      this.gotData = true;
-      if (body.messages.length === 0) this.stats.emptyResponses += 1;
-      for (const env of body.messages) this.handle(env, received);
-      this.cursor = body.next; // the server's cursor for the next request
-      this.render();
-      return true;
-    }
-
-    /**
-     * Chrome discards what a response body (a fetch() stream, a forever frame's
-     * document) has received but not yet handed to the page when the
-     * connection then fails. A response whose last messages and cut arrive
-     * together, as when a resume's catch-up is cut again, can lose them on
-     * every attempt. So stream and iframe clients, after an attempt that failed
-     * without moving the cursor, first catch up with one short poll, whose
-     * complete body a cut cannot take back. False when that poll failed (the
-     * caller backs off) or the attempt is no longer wanted.
-     */
-    async catchUpIfStalled(gen, signal) {
-      const last = this.attempt;
-      this.attempt = { errors: this.stats.errors, cursor: this.cursorParam() };
-      if (!last || this.stats.errors === last.errors || this.cursorParam() !== last.cursor
-          || this.cursor === null) {
-        return true;
-      }
-      this.logInfo(`catching up with a short poll after ${this.cursorParam()}`);
-      this.setState('catching up (short poll)', 'warn');
-      const ok = await this.pollOnce(this.path('poll') + this.query('after'), signal, gen);
-      if (ok) this.attempt.cursor = this.cursorParam();
-      return ok && this.live(gen);
-    }
-
-    /** One decoded envelope of any type. */
-    handle(env, received) {
-      if (env === null || typeof env !== 'object' || Array.isArray(env)) {
-        this.logWarn(`unexpected frame: ${preview(env)}`);
-        this.render();
-        return;
-      }
-      this.gotData = true;
-      this.lastHeard = performance.now();
-      if (env.type === 'message') {
-        this.onMessage(env, received);
-      } else if (env.type === 'gap') {
-        this.onGap(env);
-      } else if (env.type === 'restart') {
-        this.onRestart(env);
-      } else if (env.type === 'end') {
-        this.onEnd(env.reason);
-      } else if (env.type === 'heartbeat') {
-        this.stats.heartbeats += 1;
-      } else if (env.type === 'error') {
-        this.fail(`server error: ${String(env.error)}`);
-      } else {
-        this.logWarn(`unknown envelope: ${preview(env)}`);
-      }
-      this.render();
-    }
-
-    handleText(text, received) {
-      let env;
-      try {
-        env = JSON.parse(text);
-      } catch (e) {
-        this.fail(`not JSON: ${preview(text)}`);
-        this.render();
-        return;
-      }
-      this.handle(env, received);
-    }
-
-    onMessage(env, received) {
-      const { seq, ts } = env;
-      if (!Number.isSafeInteger(seq)) {
-        this.logWarn(`message without an integer seq: ${preview(env)}`);
-        return;
-      }
-      const s = this.stats;
-      if (this.cursor !== null && seq <= this.cursor) {
-        s.duplicates += 1; // counted, not logged or recorded again
-        return;
-      }
-      if (this.cursor !== null && seq > this.cursor + 1) {
-        s.holes += 1;
-        const missing = seq - this.cursor - 1;
-        this.logWarn(`⚠ HOLE: ${rangeText(this.cursor + 1, seq - 1)} missing `
-          + `(${missing} message${missing === 1 ? '' : 's'}) with no gap notice`);
-      }
-      this.cursor = seq;
-      const latency = typeof ts === 'number' ? received - ts : NaN;
-      s.messages += 1;
-      s.lastSeq = seq;
-      s.lastLatency = latency;
-      const bytes = utf8.encode(JSON.stringify(env)).length;
-      this.records.push({ epoch: this.epoch, seq, ts, received, latency, bytes });
-      if (this.ui) this.logMessage(seq, latency, env.data, received);
-    }
-
-    onGap(env) {
-      const from = Number(env.from);
-      const to = Number(env.to);
-      if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) {
-        this.logWarn(`malformed gap: ${preview(env)}`);
-        return;
-      }
-      const s = this.stats;
-      s.gaps += 1;
-      s.lost += to - from + 1;
-      if (this.cursor !== null && from > this.cursor + 1) {
-        s.holes += 1;
-        this.logWarn(`⚠ HOLE: ${rangeText(this.cursor + 1, from - 1)} missing before the gap`);
-      }
-      this.logWarn(`⚠ GAP: ${rangeText(from, to)} lost (${to - from + 1} message`
-        + `${to === from ? '' : 's'} no longer in the server's history)`);
-      if (this.cursor === null || to > this.cursor) this.cursor = to;
-    }
-
-    /** The server restarted: a new epoch, seqs from 1 again. Follow it from its start. */
-    onRestart(env) {
-      if (typeof env.epoch !== 'string' || !EPOCH_RE.test(env.epoch)) {
-        this.logWarn(`malformed restart: ${preview(env)}`);
-        return;
-      }
-      if (env.epoch === this.epoch) return; // already following this run
-      this.stats.restarts += 1;
-      const after = Number.isSafeInteger(env.after) ? env.after : this.cursor;
-      this.logWarn(`⚠ RESTART: the server restarted (epoch ${String(env.previous_epoch)} → `
-        + `${env.epoch}); what the old run published after seq ${after} is lost; `
-        + 'reading the new run from seq 1');
-      this.epoch = env.epoch;
-      this.cursor = 0;
-    }
-
-    /** The server ends this connection and says why; the client resumes with its cursor. */
-    onEnd(reason) {
-      const text = reason === undefined || reason === null ? 'no reason given' : String(reason);
-      this.stats.ends += 1;
-      this.stats.endReason = text;
-      this.logWarn(`the server ended the connection: ${text} (resuming after `
-        + `${this.cursor === null ? 'nothing yet' : this.cursorParam()})`);
-    }
-
-    // ---- panel -------------------------------------------------------------
-
-    buildPanel() {
-      const info = INFO[this.technique];
-      const node = $('panel-template').content.firstElementChild.cloneNode(true);
-      const role = (name) => node.querySelector(`[data-role="${name}"]`);
-      node.id = `panel-${this.technique}`;
-      node.dataset.technique = this.technique;
-      role('title').textContent = info.title;
-      role('desc').textContent = info.desc;
-      role('wire').textContent = info.wire;
-      const log = role('log');
-      log.setAttribute('aria-label', `${info.title} log`);
-      log.addEventListener('scroll', () => {
-        // Our own scroll-to-bottom fires this a frame later, when more lines may
-        // have arrived: only a scroll to somewhere else is the user's decision.
-        if (log.scrollTop === this.autoScrollTop) return;
-        this.stick = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
-      });
-      const toggle = role('toggle');
-      toggle.addEventListener('click', () => {
-        if (this.active) this.disconnect();
-        else this.connect();
-      });
-
-      const counters = {};
-      const addStat = (line, key, label) => {
-        const item = el('span', 'stat');
-        item.append(el('span', 'k', `${label} `));
-        counters[key] = el('b', null, '0');
-        counters[key].dataset.stat = key;
-        item.append(counters[key]);
-        line.append(item);
-      };
-      const main = role('counters');
-      addStat(main, 'messages', 'msgs');
-      addStat(main, 'requests', 'reqs');
-      addStat(main, 'reconnects', 'reconnects');
-      addStat(main, 'lastSeq', 'last seq');
-      addStat(main, 'lastLatency', 'latency');
-      const minor = role('minor');
-      addStat(minor, 'duplicates', 'dups');
-      addStat(minor, 'holes', 'holes');
-      addStat(minor, 'gaps', 'gaps');
-      addStat(minor, 'lost', 'lost');
-      addStat(minor, 'heartbeats', 'heartbeats');
-      addStat(minor, 'errors', 'errors');
-      addStat(minor, 'restarts', 'restarts');
-      addStat(minor, 'ends', 'ends');
-      if (this.readyStates) addStat(main, 'readyState', 'readyState');
-
-      this.buildExtra(role('extra'));
-      $('panels').append(node);
-      return { node, state: role('state'), toggle, log, counters };
-    }
-
-    /** Technique-specific controls (poll interval, WebSocket send). */
-    buildExtra() {}
-
-    setState(text, tone) {
-      this.stats.state = text;
-      this.tone = tone;
-      this.render();
-    }
-
-    render() {
-      if (!this.ui) return;
-      const { state, toggle, counters } = this.ui;
-      const s = this.stats;
-      if (this.readyStates) {
-        const rs = this.readyState();
-        s.readyState = `${rs} ${this.readyStates[rs]}`;
-      }
-      state.textContent = s.state;
-      state.title = state.textContent;
-      state.className = `state ${this.tone || ''}`.trim();
-      toggle.textContent = this.active ? 'Disconnect' : 'Connect';
-      toggle.classList.toggle('on', this.active);
-      toggle.setAttribute('aria-pressed', String(this.active));
-      for (const [key, node] of Object.entries(counters)) {
-        const value = s[key];
-        let text;
-        if (key === 'lastLatency') text = fmtMs(value);
-        else text = value === null || value === undefined ? '–' : String(value);
-        if (node.textContent !== text) node.textContent = text;
-        if (BAD_COUNTERS.has(key)) {
-          node.classList.toggle('bad', value > 0);
-        }
-      }
-    }
-
-    // ---- log -----------------------------------------------------------------
-
-    appendLine(line) {
-      const log = this.ui.log;
-      log.append(line);
-      while (log.childElementCount > LOG_MAX) log.firstElementChild.remove();
-      if (!this.scrollQueued) {
-        this.scrollQueued = true;
-        const scroll = () => {
-          this.scrollQueued = false;
-          if (this.stick) {
-            log.scrollTop = log.scrollHeight;
-            this.autoScrollTop = log.scrollTop;
-          }
-        };
-        if (document.hidden) setTimeout(scroll, 0);
-        else requestAnimationFrame(scroll);
-      }
-    }
-
-    logMessage(seq, latency, data, received) {
-      const line = el('div', 'msg');
-      line.append(el('span', 't', clock(received)));
-      line.append(el('span', 'seq', `#${seq}`));
-      line.append(el('span', 'lat', fmtMs(latency)));
-      line.append(el('span', 'data', preview(data)));
-      this.appendLine(line);
-    }
-
-    /** A note in window.rtlab.logs[key] (the last NOTES_MAX) and, with a panel, in its log. */
-    logNote(kind, text) {
-      const t = now();
-      this.notes.push({ t, kind, text });
-      if (this.notes.length > NOTES_MAX) this.notes.splice(0, this.notes.length - NOTES_MAX);
-      if (!this.ui) return;
-      const line = el('div', kind);
-      line.append(el('span', 't', clock(t)));
-      line.append(el('span', null, text));
-      this.appendLine(line);
-    }
-
-    logInfo(text) {
-      this.logNote('info', text);
-    }
-
-    logWarn(text) {
-      this.logNote('warn', text);
-    }
-
-    logError(text) {
-      this.logNote('error', text);
-    }
-
-    clear() {
-      this.records.length = 0;
-      this.notes.length = 0;
-      if (this.ui) this.ui.log.replaceChildren();
-    }
-  }
-
-  const BAD_COUNTERS = new Set(['duplicates', 'holes', 'gaps', 'lost', 'errors', 'restarts', 'ends']);
-
-  function rangeText(from, to) {
-    return from === to ? `seq ${from}` : `seqs ${from}..${to}`;
-  }
-
-
-  // ---- short poll ------------------------------------------------------------
-
-  class PollClient extends Client {
-    buildExtra(box) {
-      const label = el('label', null, 'interval ');
-      this.intervalInput = el('input');
-      this.intervalInput.type = 'number';
-      this.intervalInput.min = '50';
-      this.intervalInput.step = '50';
-      const fromUrl = Number(params.get('interval'));
-      this.intervalInput.value = String(Number.isFinite(fromUrl) && fromUrl >= 50
-        ? fromUrl : DEFAULT_INTERVAL_MS);
-      this.intervalInput.setAttribute('aria-label', 'poll interval in milliseconds');
-      label.append(this.intervalInput, ' ms');
-      box.append(label, el('span', 'muted', 'next poll is scheduled after each response'));
-    }
-
-    interval() {
-      const ms = Number(this.intervalInput ? this.intervalInput.value : this.options.interval);
-      return Number.isFinite(ms) && ms >= 10 ? ms : DEFAULT_INTERVAL_MS;
-    }
-
-    /** Polls on a timer re-armed after each response (setTimeout, never setInterval). */
-    open(gen) {
-      const controller = new AbortController();
-      this.controller = controller;
-      const tick = async () => {
-        this.timer = null;
-        if (!this.live(gen)) return;
-        this.setState('polling', 'ok');
-        const ok = await this.pollOnce(this.path('poll') + this.query('after'), controller.signal, gen);
-        if (!this.live(gen)) return;
-        const wait = ok ? this.interval() : Math.max(this.interval(), this.nextDelay());
-        this.setState(ok ? `next poll in ${fmtDelay(wait)}` : `backing off ${fmtDelay(wait)}`,
-          ok ? 'ok' : 'warn');
-        this.timer = setTimeout(tick, wait);
-      };
-      tick();
-    }
-
-    close() {
-      if (this.controller) this.controller.abort();
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-  }
-
-  // ---- long poll ------------------------------------------------------------
-
-  class LongPollClient extends PollClient {
-    buildExtra(box) {
-      box.append(el('span', 'muted', `each request is held up to ${LONGPOLL_TIMEOUT_S} s; `
-        + 'the next one starts as soon as it returns'));
-    }
-
-    holdSeconds() {
-      const s = Number(this.options.timeout);
-      return Number.isFinite(s) && s >= 0 && s <= 120 ? s : LONGPOLL_TIMEOUT_S;
-    }
-
-    /** A loop, not a timer: the next request goes out as soon as the last one returns. */
-    async open(gen) {
-      const controller = new AbortController();
-      this.controller = controller;
-      while (this.live(gen)) {
-        this.setState('request held by server', 'ok');
-        const sep = this.cursor === null ? '?' : '&';
-        const url = `${this.path('longpoll')}${this.query('after')}${sep}timeout=${this.holdSeconds()}`;
-        if (await this.pollOnce(url, controller.signal, gen)) continue;
-        if (!this.live(gen)) return;
-        const wait = this.nextDelay();
-        this.setState(`backing off ${fmtDelay(wait)}`, 'warn');
-        await sleep(wait);
-        if (!this.live(gen)) return;
-        this.stats.reconnects += 1;
-        this.logInfo(this.cursor === null ? 'retry' : `retry after ${this.cursorParam()}`);
-      }
-    }
-  }
-
-  // ---- HTTP stream (NDJSON) -------------------------------------------------
-
-  class StreamClient extends Client {
-    async open(gen) {
-      const controller = new AbortController();
-      this.controller = controller;
-      if (!(await this.catchUpIfStalled(gen, controller.signal))) {
-        if (this.live(gen)) this.retry();
-        return;
-      }
-      this.stats.requests += 1;
-      this.setState('connecting', 'warn');
-      try {
-        const response = await fetch(this.path('stream') + this.query('after'), {
-          cache: 'no-store',
-          signal: controller.signal,
-        });
-        if (!this.live(gen)) return;
-        if (!response.ok) {
-          const body = await readJson(response);
-          if (!this.live(gen) || this.httpError(response, body)) return;
-          this.retry();
-          return;
-        }
-        this.adoptHeaders(response.headers);
-        this.opens += 1;
-        this.setState('open: reading chunks', 'ok');
-        this.watch(gen);
-        const reader = response.body.getReader();
-        const decoder = new TextDecoder('utf-8');
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (!this.live(gen)) return;
-          if (done) break;
-          const received = now();
-          buffer += decoder.decode(value, { stream: true });
-          const lines = buffer.split('\n');
-          buffer = lines.pop(); // the partial last line waits for the next chunk
-          for (const line of lines) {
-            if (line.trim()) this.handleText(line, received);
-          }
-        }
-        buffer += decoder.decode();
-        if (buffer.trim()) this.handleText(buffer, now());
-        this.logInfo('the server ended the stream');
-      } catch (e) {
-        if (!this.live(gen)) return;
-        this.fail(`stream error: ${e.message}`);
-      }
-      this.retry();
-    }
-
-    close() {
-      if (this.controller) this.controller.abort();
-    }
-  }
-
-  // ---- forever iframe ---------------------------------------------------------
-
-  class IframeClient extends Client {
-    constructor(technique, options = {}) {
-      super(technique, options);
-      // Each iframe client has its own global callback: the panel's is rtlabIframe.
-      this.callback = this.headless ? `${IFRAME_CALLBACK}_${options.serial}` : IFRAME_CALLBACK;
-      window[this.callback] = (env) => {
-        const received = now();
-        this.receive(env, received);
-      };
-    }
-
-    async open(gen) {
-      const controller = new AbortController();
-      this.controller = controller;
-      if (!(await this.learnEpoch(gen)) || !(await this.catchUpIfStalled(gen, controller.signal))) {
-        if (this.live(gen)) this.retry();
-        return;
-      }
-      const frame = document.createElement('iframe');
-      frame.style.display = 'none';
-      frame.title = 'forever-frame transport';
-      frame.tabIndex = -1;
-      frame.setAttribute('aria-hidden', 'true');
-      // The frame's document finishes loading only when its response ends: the
-      // server ended it (after an `end` envelope, or a restart) or it was cut.
-      frame.addEventListener('load', () => {
-        if (!this.live(gen)) return;
-        const problem = this.frameError(frame);
-        if (problem) {
-          this.fail(problem);
-        } else {
-          this.logInfo('the iframe page finished loading: the server ended the response');
-        }
-        this.removeFrame();
-        this.retry();
-      });
-      const sep = this.cursor === null ? '?' : '&';
-      frame.src = `${this.path('iframe')}${this.query('after')}${sep}callback=${this.callback}`;
-      this.stats.requests += 1;
-      this.frame = frame;
-      document.body.append(frame);
-      this.opens += 1;
-      this.setState('open: page still loading', 'ok');
-      this.watch(gen);
-    }
-
-    /** Error text when the iframe got a JSON error instead of the forever page. */
-    frameError(frame) {
-      try {
-        const doc = frame.contentDocument;
-        const text = doc && doc.body ? doc.body.textContent.trim() : '';
-        if (!text.startsWith('{')) return null;
-        const body = JSON.parse(text);
-        return body && typeof body.error === 'string' ? `server error: ${body.error}` : null;
-      } catch (e) {
-        return null;
-      }
-    }
-
-    removeFrame() {
-      if (this.frame) {
-        this.frame.remove();
-        this.frame = null;
-      }
-    }
-
-    close() {
-      if (this.controller) this.controller.abort();
-      this.removeFrame();
-    }
-
-    /** Called by parent.CALLBACK(envelope) from the iframe's scripts. */
-    receive(env, received) {
-      if (!this.active || !this.frame) return;
-      this.handle(env, received);
-    }
-  }
-
-  // ---- Server-Sent Events -----------------------------------------------------
-
-  const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSED'];
-
-  class SseClient extends Client {
-    async open(gen) {
-      if (!(await this.learnEpoch(gen))) {
-        if (this.live(gen)) this.retry();
-        return;
-      }
-      // lastEventId= starts this EventSource from our cursor; on its own
-      // reconnects the browser sends the last `id:` it saw (EPOCH:SEQ) as
-      // Last-Event-ID, which the server prefers.
-      const es = new EventSource(this.path('sse') + this.query('lastEventId'));
-      this.es = es;
-      this.stats.requests += 1;
-      this.setState('connecting', 'warn');
-      es.addEventListener('open', () => {
-        if (!this.live(gen)) return;
-        this.opens += 1;
-        this.setState('open', 'ok');
-        if (this.opens > 1) {
-          this.stats.reconnects += 1;
-          this.logInfo(`reconnected by the browser (Last-Event-ID ${this.cursorParam() ?? 'none'})`);
-        }
-      });
-      const onEvent = (event) => {
-        const received = now();
-        if (!this.live(gen)) return;
-        this.handleText(event.data, received);
-      };
-      for (const name of ['message', 'gap', 'restart', 'end']) es.addEventListener(name, onEvent);
-      es.addEventListener('error', () => {
-        if (!this.live(gen)) return;
-        if (es.readyState === EventSource.CLOSED) {
-          // HTTP error or wrong content type: EventSource gives up for good.
-          this.fail('EventSource failed and closed (HTTP error or wrong Content-Type)');
-          es.close();
-          this.es = null;
-          this.opens = 0; // the next 'open' is a fresh start, counted by retry()
-          this.retry();
-        } else {
-          this.stats.errors += 1;
-          this.stats.lastError = 'connection lost';
-          this.stats.requests += 1; // EventSource will issue a new request by itself
-          this.logWarn('connection lost: EventSource reconnects by itself with Last-Event-ID');
-          this.setState('reconnecting (browser)', 'warn');
-        }
-      });
-    }
-
-    close() {
-      if (this.es) {
-        this.es.close();
-        this.es = null;
-      }
-    }
-
-    get readyStates() {
-      return READY_STATES;
-    }
-
-    readyState() {
-      return this.es ? this.es.readyState : EventSource.CLOSED;
-    }
-  }
-
-  // ---- WebSocket ----------------------------------------------------------------
-
-  const WS_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
-  const WS_POLICY_VIOLATION = 1008; // the server ended the connection and says why
-
-  class WsClient extends Client {
-    buildExtra(box) {
-      const form = el('form');
-      form.className = 'extra';
-      form.noValidate = true;
-      this.sendInput = el('input', 'grow');
-      this.sendInput.value = 'hi over the socket';
-      this.sendInput.setAttribute('aria-label', 'message to send via WebSocket');
-      this.sendInput.spellcheck = false;
-      this.sendJson = el('input');
-      this.sendJson.type = 'checkbox';
-      const check = el('label', 'check');
-      check.append(this.sendJson, ' JSON');
-      const button = el('button', null, 'Send via WebSocket');
-      button.type = 'submit';
-      form.append(this.sendInput, check, button);
-      form.addEventListener('submit', (event) => {
-        event.preventDefault();
-        this.sendFromInput();
-      });
-      box.append(form);
-    }
-
-    sendFromInput() {
-      let data;
-      try {
-        data = readValue(this.sendInput.value, this.sendJson.checked);
-      } catch (e) {
-        this.logError(`not sent: ${e.message}`);
-        return;
-      }
-      this.send(data);
-    }
-
-    /** Publish upstream over the open socket. */
-    send(data) {
-      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
-        this.logError('not sent: the WebSocket is not open (press Connect)');
-        return false;
-      }
-      this.ws.send(JSON.stringify({ type: 'publish', data }));
-      this.logInfo(`sent upstream: ${preview(data)}`);
-      return true;
-    }
-
-    async open(gen) {
-      if (!(await this.learnEpoch(gen))) {
-        if (this.live(gen)) this.retry();
-        return;
-      }
-      const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-      const ws = new WebSocket(`${scheme}//${location.host}${this.path('ws')}${this.query('after')}`);
-      this.ws = ws;
-      this.stats.requests += 1;
-      this.setState('connecting', 'warn');
-      ws.addEventListener('open', () => {
-        if (!this.live(gen)) return;
-        this.opens += 1;
-        this.setState('open', 'ok');
-      });
-      ws.addEventListener('message', (event) => {
-        const received = now();
-        if (!this.live(gen)) return;
-        if (typeof event.data !== 'string') {
-          this.logWarn('binary frame ignored');
-          return;
-        }
-        this.handleText(event.data, received);
-      });
-      ws.addEventListener('error', () => {
-        if (!this.live(gen)) return;
-        this.fail('WebSocket error (the browser hides the details)');
-      });
-      ws.addEventListener('close', (event) => {
-        if (!this.live(gen)) return;
-        this.ws = null;
-        this.stats.closeCode = event.code;
-        this.stats.closeReason = event.reason;
-        if (event.code === WS_POLICY_VIOLATION) {
-          this.onEnd(event.reason || 'Close 1008 (policy violation)');
-        } else {
-          const reason = event.reason ? ` "${event.reason}"` : '';
-          this.logWarn(`closed: code ${event.code}${reason}${event.wasClean ? '' : ' (not clean)'}`);
-        }
-        this.render();
-        this.retry();
-      });
-    }
-
-    close() {
-      if (this.ws) {
-        const ws = this.ws;
-        this.ws = null;
-        if (ws.readyState <= WebSocket.OPEN) ws.close(1000, 'client disconnect');
-      }
-    }
-
-    get readyStates() {
-      return WS_STATES;
-    }
-
-    readyState() {
-      return this.ws ? this.ws.readyState : WebSocket.CLOSED;
-    }
-  }
-
-  // ---- publishing -----------------------------------------------------------------
-
-  /** POST one JSON value; resolves to {topic, seq, ts} or rejects with the server's error. */
-  async function publish(value, topic) {
-    const name = topic === undefined ? readTopic() : topic;
-    if (!isValidTopic(name)) throw new Error('invalid topic: use 1-64 of A-Z a-z 0-9 _ . -');
-    const json = JSON.stringify(value);
-    if (json === undefined) throw new Error('value cannot be sent as JSON');
-    const response = await fetch(`/publish/${encodeURIComponent(name)}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: json,
-      cache: 'no-store',
+  build(onToggle) {
+    const client = this.client;
+    const info = INFO[client.technique];
+    const title = LABELS[client.technique];
+    const node = $('panel-template').content.firstElementChild.cloneNode(true);
+    const role = (name) => node.querySelector(`[data-role="${name}"]`);
+    node.id = `panel-${client.technique}`;
+    node.dataset.technique = client.technique;
+    role('title').textContent = title;
+    role('desc').textContent = info.desc;
+    role('wire').textContent = info.wire;
+    const log = role('log');
+    log.setAttribute('aria-label', `${title} log`);
+    log.addEventListener('scroll', () => {
+      // Our own scroll-to-bottom fires this a frame later, when more lines may
+      // have arrived: only a scroll to somewhere else is the user's decision.
+      if (log.scrollTop === this.autoScrollTop) return;
+      this.stick = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
     });
+    const toggle = role('toggle');
+    toggle.addEventListener('click', onToggle);
+
+    const counters = {};
+    const addStat = (line, key, label) => {
+      const item = el('span', 'stat');
+      item.append(el('span', 'k', `${label} `));
+      counters[key] = el('b', null, '0');
+      counters[key].dataset.stat = key;
+      item.append(counters[key]);
+      line.append(item);
+    };
+    for (const [line, shown] of Object.entries(SHOWN_STATS)) {
+      for (const [key, label] of shown) addStat(role(line), key, label);
+    }
+    if (client.readyStates) addStat(role('counters'), 'readyState', 'readyState');
+
+    const extra = EXTRAS[client.technique];
+    if (extra) extra(client, role('extra'));
+    $('panels').append(node);
+    return { node, state: role('state'), toggle, log, counters };
+  }
+
+  render(client) {
+    const { state, toggle, counters } = this.ui;
+    const s = client.stats;
+    if (client.readyStates) {
+      const rs = client.readyState();
+      s.readyState = `${rs} ${client.readyStates[rs]}`;
+    }
+    state.textContent = s.state;
+    state.title = state.textContent;
+    state.className = `state ${client.tone || ''}`.trim();
+    toggle.textContent = client.active ? 'Disconnect' : 'Connect';
+    toggle.classList.toggle('on', client.active);
+    toggle.setAttribute('aria-pressed', String(client.active));
+    for (const [key, node] of Object.entries(counters)) {
+      const value = s[key];
+      let text;
+      if (key === 'lastLatency') text = fmtMs(value);
+      else text = value === null || value === undefined ? '–' : String(value);
+      if (node.textContent !== text) node.textContent = text;
+      if (BAD_COUNTERS.has(key)) {
+        node.classList.toggle('bad', value > 0);
+      }
+    }
+  }
+
+  // ---- log -----------------------------------------------------------------
+
+  appendLine(line) {
+    const log = this.ui.log;
+    log.append(line);
+    while (log.childElementCount > LOG_MAX) log.firstElementChild.remove();
+    if (!this.scrollQueued) {
+      this.scrollQueued = true;
+      const scroll = () => {
+        this.scrollQueued = false;
+        if (this.stick) {
+          log.scrollTop = log.scrollHeight;
+          this.autoScrollTop = log.scrollTop;
+        }
+      };
+      if (document.hidden) setTimeout(scroll, 0);
+      else requestAnimationFrame(scroll);
+    }
+  }
+
+  message(seq, latency, data, received) {
+    const line = el('div', 'msg');
+    line.append(el('span', 't', clock(received)));
+    line.append(el('span', 'seq', `#${seq}`));
+    line.append(el('span', 'lat', fmtMs(latency)));
+    line.append(el('span', 'data', preview(data)));
+    this.appendLine(line);
+  }
+
+  note(kind, t, text) {
+    const line = el('div', kind);
+    line.append(el('span', 't', clock(t)));
+    line.append(el('span', null, text));
+    this.appendLine(line);
+  }
+
+  clear() {
+    this.ui.log.replaceChildren();
+  }
+}
+
+// ---- technique-specific controls (poll interval, WebSocket send) ---------------
+
+/** The short-poll interval box: it sets the client's `options.interval`. */
+function pollExtra(client, box) {
+  const label = el('label', null, 'interval ');
+  const input = el('input');
+  input.type = 'number';
+  input.min = '50';
+  input.step = '50';
+  const fromUrl = Number(params.get('interval'));
+  input.value = String(Number.isFinite(fromUrl) && fromUrl >= 50
+    ? fromUrl : DEFAULT_INTERVAL_MS);
+  input.setAttribute('aria-label', 'poll interval in milliseconds');
+  client.options.interval = input.value;
+  input.addEventListener('input', () => {
+    client.options.interval = input.value;
+  });
+  label.append(input, ' ms');
+  box.append(label, el('span', 'muted', 'next poll is scheduled after each response'));
+}
+
+function longpollExtra(client, box) {
+  box.append(el('span', 'muted', `each request is held up to ${LONGPOLL_TIMEOUT_S} s; `
+    + 'the next one starts as soon as it returns'));
+}
+
+/** A form that publishes upstream over the client's WebSocket. */
+function wsExtra(client, box) {
+  const form = el('form');
+  form.className = 'extra';
+  form.noValidate = true;
+  const sendInput = el('input', 'grow');
+  sendInput.value = 'hi over the socket';
+  sendInput.setAttribute('aria-label', 'message to send via WebSocket');
+  sendInput.spellcheck = false;
+  const sendJson = el('input');
+  sendJson.type = 'checkbox';
+  const check = el('label', 'check');
+  check.append(sendJson, ' JSON');
+  const button = el('button', null, 'Send via WebSocket');
+  button.type = 'submit';
+  form.append(sendInput, check, button);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    let data;
+    try {
+      data = readValue(sendInput.value, sendJson.checked);
+    } catch (e) {
+      client.logError(`not sent: ${e.message}`);
+      return;
+    }
+    client.send(data);
+  });
+  box.append(form);
+}
+
+const EXTRAS = { poll: pollExtra, longpoll: longpollExtra, ws: wsExtra };
+
+// ---- publishing -----------------------------------------------------------------
+
+/** POST one JSON value; resolves to {topic, seq, ts} or rejects with the server's error. */
+async function publish(value, topic) {
+  const name = topic === undefined ? readTopic() : topic;
+  if (!isValidTopic(name)) throw new Error('invalid topic: use 1-64 of A-Z a-z 0-9 _ . -');
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new Error('value cannot be sent as JSON');
+  const response = await fetch(`/publish/${encodeURIComponent(name)}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: json,
+    cache: 'no-store',
+  });
+  const body = await readJson(response);
+  if (!response.ok) throw new Error(errorText(response, body));
+  return body;
+}
+
+const status = $('publish-status');
+
+function showStatus(text, tone) {
+  status.textContent = text;
+  status.className = tone || '';
+}
+
+async function publishFromForm(count) {
+  let value;
+  try {
+    value = readValue($('message').value, $('as-json').checked);
+  } catch (e) {
+    showStatus(`Not published: ${e.message}`, 'err');
+    return;
+  }
+  const topic = readTopic();
+  if (topic === null) {
+    showStatus('Not published: invalid topic', 'err');
+    return;
+  }
+  try {
+    // Fired together: the server numbers them in arrival order.
+    const results = await Promise.all(Array.from({ length: count }, () => publish(value, topic)));
+    const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
+    const which = seqs.length === 1 ? `seq ${seqs[0]}` : `seqs ${seqs[0]}..${seqs[seqs.length - 1]}`;
+    showStatus(`Published ${which} to "${topic}" at ${clock(now())}`, 'ok');
+  } catch (e) {
+    showStatus(`Publish failed: ${e.message}`, 'err');
+  }
+}
+
+// ---- metrics ----------------------------------------------------------------------
+
+let lastMetrics = null;
+
+async function refreshMetrics() {
+  const note = $('metrics-status');
+  try {
+    const response = await fetch('/metrics', { cache: 'no-store' });
     const body = await readJson(response);
     if (!response.ok) throw new Error(errorText(response, body));
-    return body;
+    if (!body || typeof body !== 'object') throw new Error('unexpected body');
+    lastMetrics = body;
+    renderMetrics(body);
+    note.textContent = '';
+  } catch (e) {
+    note.textContent = `metrics unavailable: ${e.message}`;
   }
+  for (const client of Object.values(clients)) client.render(); // readyState may have moved
+  setTimeout(refreshMetrics, 2000);
+}
 
-  const status = $('publish-status');
-
-  function showStatus(text, tone) {
-    status.textContent = text;
-    status.className = tone || '';
+function renderMetrics(body) {
+  const rows = [];
+  for (const [name, c] of Object.entries(body)) {
+    if (!c || typeof c !== 'object') continue;
+    const tr = el('tr');
+    tr.append(el('td', null, name));
+    const open = el('td', c.open > 0 ? 'live' : null, c.open);
+    tr.append(open, el('td', null, c.requests), el('td', null, c.messages));
+    const bytes = el('td', null, fmtBytes(Number(c.bytes)));
+    bytes.title = `${c.bytes} bytes`;
+    tr.append(bytes);
+    rows.push(tr);
   }
+  document.querySelector('#metrics tbody').replaceChildren(...rows);
+}
 
-  async function publishFromForm(count) {
-    let value;
-    try {
-      value = readValue($('message').value, $('as-json').checked);
-    } catch (e) {
-      showStatus(`Not published: ${e.message}`, 'err');
-      return;
+
+// ---- wiring ------------------------------------------------------------------------
+
+const fromUrl = params.get('topic');
+if (fromUrl !== null && isValidTopic(fromUrl)) topicInput.value = fromUrl;
+
+/** Make `client` reachable by its key in clients, records, stats and logs. */
+function register(c) {
+  clients[c.key] = c;
+  records[c.key] = c.records;
+  stats[c.key] = c.stats;
+  logs[c.key] = c.notes;
+  return c;
+}
+
+/** Connect `c`: a panel client to the topic box's topic, another to its own. */
+function connect(c) {
+  if (c.active) return true;
+  if (c.options.topic !== undefined) return c.connect(c.options.topic);
+  readTopic(); // shows whether the box holds a valid topic
+  return c.connect(topicInput.value);
+}
+
+for (const technique of TECHNIQUES) {
+  const c = register(new CLASSES[technique](technique, { heartbeat }));
+  c.view = new Panel(c, () => (c.active ? c.disconnect() : connect(c)));
+  c.render();
+}
+
+/** A client by key: a technique name (a panel client) or a key spawn() returned. */
+function client(key) {
+  const found = Object.prototype.hasOwnProperty.call(clients, key) && clients[key];
+  if (!found) throw new Error(`unknown client ${JSON.stringify(key)}; use one of ${Object.keys(clients).join(', ')}`);
+  return found;
+}
+
+/**
+ * A client without a panel, connected at once: `options.topic` (default: the
+ * topic box), `options.after` (a cursor to start from; default: live only),
+ * `options.interval` (short poll, ms) and `options.timeout` (long poll, s).
+ * Returns its key in records, stats and logs.
+ */
+function spawn(technique, options = {}) {
+  if (!TECHNIQUES.includes(technique)) {
+    throw new Error(`unknown technique ${JSON.stringify(technique)}; use one of ${TECHNIQUES.join(', ')}`);
+  }
+  const topic = options.topic === undefined ? topicInput.value : options.topic;
+  if (!isValidTopic(topic)) throw new Error('invalid topic: use 1-64 of A-Z a-z 0-9 _ . -');
+  const after = checkAfter(options.after);
+  spawned += 1;
+  const key = `${technique}-${spawned}`;
+  connect(register(new CLASSES[technique](technique, {
+    key,
+    serial: spawned,
+    topic,
+    after,
+    interval: options.interval,
+    timeout: options.timeout,
+    heartbeat,
+  })));
+  return key;
+}
+
+const connectAll = () => TECHNIQUES.map((t) => connect(clients[t]));
+const disconnectAll = () => TECHNIQUES.forEach((t) => clients[t].disconnect());
+
+$('publish-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  publishFromForm(1);
+});
+$('publish-10').addEventListener('click', () => publishFromForm(10));
+$('connect-all').addEventListener('click', connectAll);
+$('disconnect-all').addEventListener('click', disconnectAll);
+
+topicInput.addEventListener('input', readTopic);
+topicInput.addEventListener('change', () => {
+  const topic = readTopic();
+  if (topic === null) return;
+  // Connected panel clients follow the new topic, starting live on it.
+  for (const technique of TECHNIQUES) {
+    const c = clients[technique];
+    if (c.active && c.topic !== topic) {
+      c.disconnect();
+      connect(c);
     }
-    const topic = readTopic();
-    if (topic === null) {
-      showStatus('Not published: invalid topic', 'err');
-      return;
-    }
-    try {
-      // Fired together: the server numbers them in arrival order.
-      const results = await Promise.all(Array.from({ length: count }, () => publish(value, topic)));
-      const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
-      const which = seqs.length === 1 ? `seq ${seqs[0]}` : `seqs ${seqs[0]}..${seqs[seqs.length - 1]}`;
-      showStatus(`Published ${which} to "${topic}" at ${clock(now())}`, 'ok');
-    } catch (e) {
-      showStatus(`Publish failed: ${e.message}`, 'err');
-    }
   }
+});
 
-  // ---- metrics ----------------------------------------------------------------------
+window.rtlab = {
+  techniques: TECHNIQUES.slice(),
+  records,
+  stats,
+  logs,
+  /** Connect a client; `after` (panel clients, before their first connect) sets its start. */
+  connect(key, after) {
+    const c = client(key);
+    if (after !== undefined && !c.active) c.startAfter = checkAfter(after);
+    return connect(c);
+  },
+  disconnect: (key) => client(key).disconnect(),
+  connectAll,
+  disconnectAll,
+  spawn,
+  publish,
+  clear(key) {
+    for (const k of key === undefined ? Object.keys(clients) : [key]) client(k).clear();
+  },
+  get metrics() {
+    return lastMetrics;
+  },
+  send: (data) => clients.ws.send(data),
+};
 
-  let lastMetrics = null;
+if (params.get('metrics') !== '0') refreshMetrics();
 
-  async function refreshMetrics() {
-    const note = $('metrics-status');
-    try {
-      const response = await fetch('/metrics', { cache: 'no-store' });
-      const body = await readJson(response);
-      if (!response.ok) throw new Error(errorText(response, body));
-      if (!body || typeof body !== 'object') throw new Error('unexpected body');
-      lastMetrics = body;
-      renderMetrics(body);
-      note.textContent = '';
-    } catch (e) {
-      note.textContent = `metrics unavailable: ${e.message}`;
-    }
-    for (const client of Object.values(clients)) client.render(); // readyState may have moved
-    setTimeout(refreshMetrics, 2000);
-  }
-
-  function renderMetrics(body) {
-    const rows = [];
-    for (const [name, c] of Object.entries(body)) {
-      if (!c || typeof c !== 'object') continue;
-      const tr = el('tr');
-      tr.append(el('td', null, name));
-      const open = el('td', c.open > 0 ? 'live' : null, c.open);
-      tr.append(open, el('td', null, c.requests), el('td', null, c.messages));
-      const bytes = el('td', null, fmtBytes(Number(c.bytes)));
-      bytes.title = `${c.bytes} bytes`;
-      tr.append(bytes);
-      rows.push(tr);
-    }
-    document.querySelector('#metrics tbody').replaceChildren(...rows);
-  }
-
-  // ---- wiring ------------------------------------------------------------------------
-
-  const CLASSES = {
-    poll: PollClient,
-    longpoll: LongPollClient,
-    stream: StreamClient,
-    iframe: IframeClient,
-    sse: SseClient,
-    ws: WsClient,
-  };
-
-  const fromUrl = params.get('topic');
-  if (fromUrl !== null && isValidTopic(fromUrl)) topicInput.value = fromUrl;
-
-  for (const technique of TECHNIQUES) clients[technique] = new CLASSES[technique](technique);
-
-  /** A client by key: a technique name (a panel client) or a key spawn() returned. */
-  function client(key) {
-    const found = Object.prototype.hasOwnProperty.call(clients, key) && clients[key];
-    if (!found) throw new Error(`unknown client ${JSON.stringify(key)}; use one of ${Object.keys(clients).join(', ')}`);
-    return found;
-  }
-
-  /**
-   * A client without a panel, connected at once: `options.topic` (default: the
-   * topic box), `options.after` (a cursor to start from; default: live only),
-   * `options.interval` (short poll, ms) and `options.timeout` (long poll, s).
-   * Returns its key in records, stats and logs.
-   */
-  function spawn(technique, options = {}) {
-    if (!TECHNIQUES.includes(technique)) {
-      throw new Error(`unknown technique ${JSON.stringify(technique)}; use one of ${TECHNIQUES.join(', ')}`);
-    }
-    const topic = options.topic === undefined ? topicInput.value : options.topic;
-    if (!isValidTopic(topic)) throw new Error('invalid topic: use 1-64 of A-Z a-z 0-9 _ . -');
-    const after = checkAfter(options.after);
-    spawned += 1;
-    const key = `${technique}-${spawned}`;
-    clients[key] = new CLASSES[technique](technique, {
-      key,
-      serial: spawned,
-      headless: true,
-      topic,
-      after,
-      interval: options.interval,
-      timeout: options.timeout,
-    });
-    clients[key].connect();
-    return key;
-  }
-
-  const connectAll = () => TECHNIQUES.map((t) => clients[t].connect());
-  const disconnectAll = () => TECHNIQUES.forEach((t) => clients[t].disconnect());
-
-  $('publish-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    publishFromForm(1);
-  });
-  $('publish-10').addEventListener('click', () => publishFromForm(10));
-  $('connect-all').addEventListener('click', connectAll);
-  $('disconnect-all').addEventListener('click', disconnectAll);
-
-  topicInput.addEventListener('input', readTopic);
-  topicInput.addEventListener('change', () => {
-    const topic = readTopic();
-    if (topic === null) return;
-    // Connected panel clients follow the new topic, starting live on it.
-    for (const technique of TECHNIQUES) {
-      const c = clients[technique];
-      if (c.active && c.topic !== topic) {
-        c.disconnect();
-        c.connect();
-      }
-    }
-  });
-
-  window.rtlab = {
-    techniques: TECHNIQUES.slice(),
-    records,
-    stats,
-    logs,
-    /** Connect a client; `after` (panel clients, before their first connect) sets its start. */
-    connect(key, after) {
-      const c = client(key);
-      if (after !== undefined && !c.active) c.startAfter = checkAfter(after);
-      return c.connect();
-    },
-    disconnect: (key) => client(key).disconnect(),
-    connectAll,
-    disconnectAll,
-    spawn,
-    publish,
-    clear(key) {
-      for (const k of key === undefined ? Object.keys(clients) : [key]) client(k).clear();
-    },
-    get metrics() {
-      return lastMetrics;
-    },
-    send: (data) => clients.ws.send(data),
-  };
-
-  if (params.get('metrics') !== '0') refreshMetrics();
-
-  // ?autoconnect=1 connects all six; ?autoconnect=sse,ws connects the ones named.
-  const auto = params.get('autoconnect');
-  if (auto !== null && auto !== '0' && auto !== 'false') {
-    const named = auto.split(',').filter((t) => TECHNIQUES.includes(t));
-    const start = () => (named.length ? named.forEach((t) => clients[t].connect()) : connectAll());
-    // After the load event, so the never-ending iframe cannot hold the page's load open.
-    if (document.readyState === 'complete') start();
-    else window.addEventListener('load', start, { once: true });
-  }
-})();
+// ?autoconnect=1 connects all six; ?autoconnect=sse,ws connects the ones named.
+const auto = params.get('autoconnect');
+if (auto !== null && auto !== '0' && auto !== 'false') {
+  const named = auto.split(',').filter((t) => TECHNIQUES.includes(t));
+  const start = () => (named.length ? named.forEach((t) => connect(clients[t])) : connectAll());
+  // After the load event, so the never-ending iframe cannot hold the page's load open.
+  if (document.readyState === 'complete') start();
+  else window.addEventListener('load', start, { once: true });
+}

@@ -39,6 +39,7 @@ from rtlab.studies.load.spec import (
     raise_fd_limit,
 )
 from rtlab.studies.load.subscribers import ClientProcess, Job
+from rtlab.techniques import LONG_LIVED
 
 __all__ = ["arun_load", "run_load"]
 
@@ -162,7 +163,7 @@ async def _open_count(server: ProcessServer) -> int:
         http.get(f"{server.url}/metrics") as response,
     ):
         counters = await response.json()
-    return sum(int(counters[t]["open"]) for t in ("longpoll", "stream", "iframe", "sse", "ws"))
+    return sum(int(counters[t]["open"]) for t in LONG_LIVED)
 
 
 def _shares(

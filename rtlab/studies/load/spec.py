@@ -9,8 +9,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from rtlab.clients import CLIENTS
 from rtlab.message import dumps
+from rtlab.techniques import PUSH
 
 DELIVERY_COLUMNS = ["phase", "technique", "client", "seq", "latency_ms"]
 CLIENT_COLUMNS = [
@@ -104,7 +104,7 @@ class LoadSpec:
                 problems.append(f"{name} must be > 0")
         if self.client_processes < 1 or self.concurrency < 1:
             problems.append("client_processes and concurrency must be at least 1")
-        unknown = [t for t in self.push_techniques if t not in CLIENTS or t in ("poll", "longpoll")]
+        unknown = [t for t in self.push_techniques if t not in PUSH]
         if unknown or not self.push_techniques:
             problems.append(f"push_techniques must be push clients, not {unknown}")
         if self.message_bytes < 20:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtlab.clients import CLIENTS, Client
+from rtlab.clients import Client
 from rtlab.runs.clients import ClientKnobs, make_client
+from rtlab.techniques import PUSH, TECHNIQUES
 
 __all__ = ["PUSH", "TECHNIQUES", "TOPIC", "client"]
 
-TECHNIQUES = tuple(CLIENTS)
-PUSH = ("stream", "iframe", "sse", "ws")
 TOPIC = "reliability"
 
 
