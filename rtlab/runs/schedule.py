@@ -60,6 +60,15 @@ class Schedule:
         """`rate` events per second for `duration` seconds (at least one event)."""
         return cls(rate, max(1, round(rate * duration)), delay)
 
+    @classmethod
+    def every(cls, interval: float, count: int | None = None, *, delay: float = 0.0) -> Schedule:
+        """`count` events `interval` seconds apart."""
+        if not (interval > 0 and math.isfinite(interval)):
+            raise ValueError(
+                f"a schedule's interval is a positive number of seconds, not {interval}"
+            )
+        return cls(1.0 / interval, count, delay)
+
     @property
     def interval(self) -> float:
         return 1.0 / self.rate

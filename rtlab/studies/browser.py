@@ -237,7 +237,7 @@ async def arun_browser(
     meta = {
         "scenarios": [asdict(scenario) | {"client_kind": "browser", "messages": messages}],
         "browser": f"Chromium {version}",
-        **environment(),
+        **environment(chromium=version),
     }
     return Result(deliveries, pd.DataFrame([run_row]), meta)
 

@@ -45,6 +45,7 @@ async def test_lasting_rounds_to_whole_events_at_least_one() -> None:
     assert Schedule.lasting(20.0, 3.0).count == 60
     assert Schedule.lasting(0.5, 1.0).count == 1
     assert Schedule(rate=4.0).interval == 0.25
+    assert Schedule.every(0.25, 3) == Schedule(rate=4.0, count=3)
 
 
 async def test_an_open_ended_schedule_runs_until_the_caller_stops() -> None:
@@ -74,3 +75,9 @@ def test_the_log_remembers_when_each_message_was_due() -> None:
     log.record("news", 7, Tick(index=3, due=1000.5, late=0.01))
     assert log.due_for("news", 7) == 1000.5
     assert math.isnan(log.due_for("news", 8))
+
+
+@pytest.mark.parametrize("interval", [0.0, -1.0, math.nan])
+def test_an_interval_that_is_not_a_positive_number_is_refused(interval: float) -> None:
+    with pytest.raises(ValueError, match=f"positive number of seconds, not {interval}"):
+        Schedule.every(interval, 3)

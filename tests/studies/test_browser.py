@@ -344,6 +344,8 @@ def test_run_browser_results_add_to_python_results_for_summaries_and_plots() -> 
     assert (row["delivered"], row["losses"], row["duplicates"], row["gaps"]) == (25, 0, 0, 0)
     assert row["reconnects"] >= 2  # cut after seqs 10 and 20 (the ready message is seq 1)
     assert browser_result.meta["browser"].startswith("Chromium ")
+    chromium = browser_result.meta["packages"]["chromium"]
+    assert browser_result.meta["browser"] == f"Chromium {chromium}"
     python_result = run(Scenario("ws", rate=100, duration=0.2), progress=False)
     both = python_result + browser_result
     assert isinstance(both, Result)

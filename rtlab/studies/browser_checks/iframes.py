@@ -55,7 +55,7 @@ async def iframe_order(
         await probe.call(
             "iframe", "frame", f"/iframe/{topic}?after=0&callback={callback}", callback
         )
-        async for tick in Schedule(1 / interval, len(sent)):
+        async for tick in Schedule.every(interval, len(sent)):
             await running.apublish(topic, sent[tick.index])
         await probe.wait(
             "([n]) => probe.log('frame').filter((r) => r.kind === 'call' && "

@@ -77,7 +77,7 @@ async def eventsource_reconnect(
             await probe.call("eventSource", "es", f"/sse/{topic}")
             await probe.call("webSocket", "ws", f"{ws_url(running)}/ws/{ws_topic}")
             await probe.wait_count(["es", "ws"], "open", 1, "the EventSource and WebSocket")
-            async for tick in Schedule(1 / interval, messages):
+            async for tick in Schedule.every(interval, messages):
                 data = {"i": tick.index}
                 await asyncio.gather(
                     running.apublish(topic, data), running.apublish(ws_topic, data)

@@ -88,7 +88,7 @@ async def _publish(labs: Sequence[Lab], plan: IdlePlan, progress: bool) -> None:
     with progress_bar(
         total=plan.messages, desc="idle", unit="msg", disable=not progress, leave=False
     ) as bar:
-        schedule = Schedule(1 / plan.message_every, plan.messages, delay=plan.message_every)
+        schedule = Schedule.every(plan.message_every, plan.messages, delay=plan.message_every)
         async for tick in schedule:
             for lab in labs:
                 await lab.apublish(TOPIC, {"i": tick.index})
