@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import os
 import threading
 from collections.abc import Coroutine
 from typing import Any, Generic, TypeVar
 
-__all__ = ["quick_mode", "run_sync", "timeout_factor"]
+__all__ = ["run_sync"]
 
 T = TypeVar("T")
 
@@ -98,18 +97,3 @@ class _OnWorker(Generic[T]):
             except RuntimeError:  # the loop closed in between: nothing left to cancel
                 return
         self._done.wait(_CANCEL_GRACE_S)
-
-
-def timeout_factor() -> float:
-    """One knob (`RTLAB_TIMEOUT_FACTOR`) scales every timeout in tests and demos,
-    so that a slow or busy machine does not turn into flaky failures."""
-    try:
-        return max(float(os.environ.get("RTLAB_TIMEOUT_FACTOR", "1")), 0.1)
-    except ValueError:
-        return 1.0
-
-
-def quick_mode() -> bool:
-    """`RTLAB_QUICK=1` (set by `make test` for the notebooks) asks for short runs:
-    notebooks and experiments use it to keep CI within a few minutes."""
-    return os.environ.get("RTLAB_QUICK", "").strip().lower() in ("1", "true", "yes")

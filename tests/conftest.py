@@ -1,5 +1,5 @@
 """Shared fixtures. Every timing bound is scaled by RTLAB_TIMEOUT_FACTOR
-(see `rtlab.aio.timeout_factor`) so a slow machine does not make tests flaky."""
+(see `rtlab.env.timeout_factor`) so a slow machine does not make tests flaky."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from tqdm.std import tqdm
 
 import rtlab.runs.progress
-from rtlab.aio import timeout_factor
+from rtlab.env import timeout_factor
 from rtlab.lab import Lab
 
 TECHNIQUES = ("poll", "longpoll", "stream", "iframe", "sse", "ws")

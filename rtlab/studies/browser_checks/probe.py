@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from rtlab.aio import timeout_factor
+from rtlab.env import timeout_factor
 from rtlab.lab import Lab
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Mapping
 import aiohttp
 from aiohttp import WSMsgType, web
 
-from rtlab.aio import timeout_factor
 from rtlab.clients import Client, SSEClient, WSClient
+from rtlab.env import timeout_factor
 from rtlab.lab import Lab
 from rtlab.netem import Relay
 from rtlab.runs.record import recording

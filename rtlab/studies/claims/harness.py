@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from rtlab.aio import timeout_factor
 from rtlab.clients import Client
+from rtlab.env import timeout_factor
 from rtlab.netem import LinkSettings
 from rtlab.profiles import get_profile
 from rtlab.runs.wait import require

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtlab.aio import quick_mode, run_sync
+from rtlab.aio import run_sync
+from rtlab.env import quick_mode
 from rtlab.runs.progress import progress_bar
 from rtlab.studies.claims import (
     binary,
