@@ -353,6 +353,8 @@ class LiveRun:
             self._stop.set()
 
     async def _consume(self, track: Track, client: Client) -> None:
+        # Not a Recorder: a live run has no end, so it folds each latency into
+        # the track's fixed-memory histogram instead of keeping the messages.
         try:
             async for item in client:
                 if isinstance(item, Message) and item.latency_ms is not None:

@@ -15,8 +15,9 @@ import aiohttp
 import pandas as pd
 
 from rtlab.aio import run_sync
-from rtlab.clients import CLIENTS, Client
+from rtlab.clients import Client
 from rtlab.message import Message, now_ms
+from rtlab.runs.clients import make_client
 from rtlab.runs.hosts import ProcessServer
 from rtlab.runs.progress import progress_bar
 from rtlab.runs.record import Recorder, recording
@@ -151,7 +152,7 @@ class _Stalled:
             connector=aiohttp.TCPConnector(limit=0, socket_factory=_narrow_socket)
         )
         self.clients = {
-            t: CLIENTS[t](url, TOPIC, after=0, session=self.session) for t in techniques
+            t: make_client(t, url, TOPIC, after=0, session=self.session) for t in techniques
         }
         self.items = {t: aiter(c) for t, c in self.clients.items()}
 
