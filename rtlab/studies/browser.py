@@ -239,7 +239,7 @@ async def arun_browser(
         "browser": f"Chromium {version}",
         **environment(chromium=version),
     }
-    return Result(deliveries, pd.DataFrame([run_row]), meta)
+    return Result(deliveries, pd.DataFrame([run_row]), meta).numbered(0)
 
 
 def _check(
@@ -356,7 +356,6 @@ def _deliveries(
     deliveries = pd.DataFrame(rows, columns=list(DELIVERY_TYPES)).astype(DELIVERY_TYPES)
     deliveries.insert(0, "technique", scenario.technique)
     deliveries.insert(0, "scenario", scenario.label)
-    deliveries.insert(0, "run", 0)
     return deliveries
 
 
@@ -374,7 +373,6 @@ def _run_row(
     expected = messages * scenario.clients
     unique = deliveries.drop_duplicates(["client", "seq"]).shape[0]
     return {
-        "run": 0,
         "scenario": scenario.label,
         "technique": scenario.technique,
         "network": "loopback",

@@ -66,11 +66,7 @@ _STYLE = {"description_width": "150px"}
 async def run_explore(technique: str, **scenario_kwargs: Any) -> Result:
     """One `rtlab.studies.experiments` run of `Scenario(technique, **scenario_kwargs)`, awaited
     on the running loop (so a widget callback can schedule it without blocking)."""
-    result = await arun(Scenario(technique, **scenario_kwargs), progress=False)
-    for frame in (result.deliveries, result.runs):
-        if "run" not in frame.columns:
-            frame.insert(0, "run", 0)  # Result.summary() groups by run
-    return result
+    return (await arun(Scenario(technique, **scenario_kwargs), progress=False)).numbered(0)
 
 
 def _slider(cls: type[widgets.Widget], knob: str, value: float, **kwargs: Any) -> Any:
