@@ -373,16 +373,12 @@ def _run_row(
     expected = messages * scenario.clients
     unique = deliveries.drop_duplicates(["client", "seq"]).shape[0]
     return {
+        # one topic, one message per publish, no relay, whatever the scenario says
+        **scenario.row(),
         "scenario": scenario.label,
-        "technique": scenario.technique,
         "network": "loopback",
-        "clients": scenario.clients,
         "topics": 1,
-        "rate": scenario.rate,
         "burst": 1,
-        "message_size": scenario.message_size,
-        "duration": scenario.duration,
-        "poll_interval": scenario.poll_interval,
         "expected": expected,
         "delivered": unique,
         "losses": expected - unique,

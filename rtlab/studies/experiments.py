@@ -102,6 +102,12 @@ class Scenario:
     def name(self) -> str:
         return self.label or f"{self.technique}-{self.network}"
 
+    def row(self) -> dict[str, Any]:
+        """The scenario's columns of a run row, in `rtlab.runs.rows.RUN_COLUMNS` order."""
+        knobs = ("clients", "topics", "rate", "burst", "message_size", "duration", "poll_interval")
+        labels = {"scenario": self.name, "technique": self.technique, "network": self.network}
+        return labels | {knob: getattr(self, knob) for knob in knobs}
+
     @property
     def messages_per_topic(self) -> int:
         return max(1, round(self.rate * self.duration)) * self.burst
@@ -322,16 +328,7 @@ def _run_row(scenario: Scenario, measured: _Measured, unique: int) -> dict[str, 
     clients, wire = measured.clients, measured.wire
     expected = scenario.messages_per_topic * scenario.clients
     return {
-        "scenario": scenario.name,
-        "technique": scenario.technique,
-        "network": scenario.network,
-        "clients": scenario.clients,
-        "topics": scenario.topics,
-        "rate": scenario.rate,
-        "burst": scenario.burst,
-        "message_size": scenario.message_size,
-        "duration": scenario.duration,
-        "poll_interval": scenario.poll_interval,
+        **scenario.row(),
         "expected": expected,
         "delivered": unique,
         "losses": expected - unique,

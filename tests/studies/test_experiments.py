@@ -10,6 +10,7 @@ import pytest
 
 from rtlab.message import Message
 from rtlab.profiles import PROFILES, get_profile
+from rtlab.runs.rows import RUN_COLUMNS
 from rtlab.studies.experiments import (
     TECHNIQUES,
     Result,
@@ -285,3 +286,13 @@ def test_compare_puts_fresh_recorded_and_ratio_under_each_measure() -> None:
 def test_run_many_without_scenarios_says_so() -> None:
     with pytest.raises(ValueError, match="run_many needs at least one scenario"):
         run_many([])
+
+
+def test_a_fresh_run_has_exactly_the_run_columns_of_the_schema(small: Result) -> None:
+    assert tuple(small.runs.columns) == RUN_COLUMNS
+    knobs = small.runs[["scenario", "network", "topics", "burst", "message_size"]]
+    assert knobs.values.tolist() == [
+        ["sse-loopback", "loopback", 2, 1, 64],
+        ["poll-loopback", "loopback", 1, 2, 64],
+        ["ws-lan", "lan", 1, 1, 10],
+    ]
