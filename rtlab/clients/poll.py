@@ -3,6 +3,10 @@
 The next request is scheduled `interval` after the previous one *started*
 (like the `setInterval` of the articles the lab grew from), but never overlaps it: a slow answer
 delays the next request instead of stacking requests up.
+
+`keepalive=False` sends each request with `Connection: close`, so every poll
+opens a new TCP connection (and, through the relay, pays its round trip), as a
+client without HTTP keep-alive would; by default one connection is reused.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from rtlab.wire.envelope import WireError, parse_json
 class PollClient(Client):
     technique = "poll"
 
-    def __init__(self, url: str, topic: str, *, interval: float = 1.0, **kwargs: Any) -> None:
+    def __init__(
+        self, url: str, topic: str, *, interval: float = 1.0, keepalive: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(url, topic, **kwargs)
         if interval < 0:
             raise ValueError("interval must be >= 0 seconds")
         self.interval = interval
+        self.keepalive = keepalive
         self.empty_responses = 0
 
     def _params(self) -> dict[str, str]:
@@ -36,7 +43,10 @@ class PollClient(Client):
     ) -> list[Any]:
         """One request; returns its `messages` and moves the cursor to `next`."""
         params = {**self._params(), **(extra or {})}
-        async with self.http.get(self.endpoint, params=params, timeout=timeout) as response:
+        headers = None if self.keepalive else {"Connection": "close"}
+        async with self.http.get(
+            self.endpoint, params=params, timeout=timeout, headers=headers
+        ) as response:
             body = await response.read()
             self._count_response(response)
             self.stats.bytes_received += len(body)

@@ -76,6 +76,7 @@ class Scenario:
     proxy_buffer: int = 0  # the link holds responses until this many bytes, like a proxy
     seed: int = 0
     label: str = ""
+    poll_keepalive: bool = True  # polls reuse one TCP connection (False: a new one each request)
 
     def __post_init__(self) -> None:
         problems = []
@@ -277,7 +278,7 @@ async def _measure(
     link = profile.link_settings(
         seed=scenario.seed, idle_timeout=scenario.idle_timeout, buffer_bytes=scenario.proxy_buffer
     )
-    knobs = ClientKnobs(scenario.poll_interval, scenario.longpoll_timeout)
+    knobs = ClientKnobs(scenario.poll_interval, scenario.longpoll_timeout, scenario.poll_keepalive)
     async with Relay.for_url(server.url, link) as relay:
         pairs = [(topics[i % len(topics)], i) for i in range(scenario.clients)]
         clients = [

@@ -10,6 +10,7 @@ import pytest
 from rtlab.clients import CLIENTS, Client, WSClient
 from rtlab.lab import Lab
 from rtlab.message import Gap, Message, Restart
+from rtlab.netem import Relay
 from tests.conftest import TECHNIQUES, scaled
 
 CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"poll": {"interval": 0.01}}
@@ -210,3 +211,26 @@ async def test_ws_client_presents_its_token_for_upstream_publish() -> None:
                 await iterator.aclose()  # type: ignore[attr-defined]
     assert anonymous.server_errors == [refused]
     assert isinstance(second, Message) and (second.seq, second.data) == (2, "accepted")
+
+
+@pytest.mark.parametrize(
+    ("technique", "keepalive"), [("poll", True), ("poll", False), ("longpoll", False)]
+)
+async def test_keepalive_off_opens_a_tcp_connection_per_request(
+    lab: Lab, technique: str, keepalive: bool
+) -> None:
+    async with Relay.for_url(lab.url) as relay:
+        options: dict[str, Any] = {"interval": 0.01} if technique == "poll" else {"timeout": 0.2}
+        client = CLIENTS[technique](relay.url, "ka", after=0, keepalive=keepalive, **options)
+        async with client:
+            collecting = asyncio.create_task(client.collect(5, timeout=scaled(10)))
+            for i in range(5):
+                await asyncio.sleep(0.05)  # one message per request or so
+                await lab.apublish("ka", {"i": i})
+            items = await collecting
+        requests = client.stats.requests
+        await asyncio.sleep(0.05)  # the relay counts the last close
+        connections = relay.totals()[technique]["connections"]
+    assert seqs(items) == [1, 2, 3, 4, 5]
+    assert requests >= 3
+    assert connections == (1 if keepalive else requests)

@@ -26,6 +26,14 @@ async def test_the_polls_take_their_knobs() -> None:
     assert isinstance(longpoll, LongPollClient) and longpoll.hold_timeout == 7.0
     default = make_client("longpoll", "http://127.0.0.1:1", "t")
     assert isinstance(default, LongPollClient) and default.hold_timeout == 25.0
+    assert poll.keepalive and longpoll.keepalive and default.keepalive
+    fresh = ClientKnobs(keepalive=False)
+    assert [
+        make_client(t, "http://127.0.0.1:1", "t", fresh).keepalive for t in ("poll", "longpoll")
+    ] == [
+        False,
+        False,
+    ]
 
 
 def test_an_unknown_technique_is_named_with_the_known_ones() -> None:
