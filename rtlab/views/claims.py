@@ -321,6 +321,27 @@ def _sse_periodic_requests(result: ClaimResult) -> go.Figure:
     return shown
 
 
+def _tcp_setup(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    ways = {"keepalive": "keep-alive (one connection)", "fresh": "new connection per request"}
+    shown = go.Figure()
+    for way, label in ways.items():
+        shown.add_bar(
+            x=[label],
+            y=[measured[f"{way}_cpu_us_per_request"]],
+            name=f"{label}: {measured[f'{way}_connections_per_request']:.2f} connections/request",
+        )
+    _titled(
+        shown,
+        f"Short polling on 4G, {measured['clients']:g} clients: server CPU per request",
+        "how the client polls",
+        "server CPU per request (µs)",
+        "client",
+        yaxis_rangemode="tozero",
+    )
+    return shown
+
+
 _DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "ranking": _ranking,
     "sse_binary": _binary,
@@ -330,4 +351,5 @@ _DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "sse_vs_ws_text": _sse_vs_ws_text,
     "longpoll_check": _longpoll_check,
     "sse_periodic_requests": _sse_periodic_requests,
+    "tcp_setup": _tcp_setup,
 }

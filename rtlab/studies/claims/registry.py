@@ -15,6 +15,7 @@ from rtlab.studies.claims import (
     ranking,
     reconnect,
     sse_requests,
+    tcp_setup,
     text,
     upstream,
 )
@@ -82,6 +83,14 @@ CLAIMS: dict[str, Claim] = {
             "seed 001",
             sse_requests.measure_sse_periodic_requests,
             sse_requests.rule_sse_periodic_requests,
+        ),
+        Claim(
+            "tcp_setup",
+            "Short polling sets up a TCP connection per request, which uses a lot of "
+            "server resources.",
+            "seed 001, 004",
+            tcp_setup.measure_tcp_setup,
+            tcp_setup.rule_tcp_setup,
         ),
     )
 }

@@ -139,6 +139,11 @@ EXPECTED_KEYS = {
     | {"sse_server_cpu_s", "ws_server_cpu_s"},
     "longpoll_check": {"event_p50_ms", "check_p50_ms", "interval_s"},
     "sse_periodic_requests": {"requests", "bytes_up_after_first", "connections"},
+    "tcp_setup": {
+        f"{w}_{m}"
+        for w in ("keepalive", "fresh")
+        for m in ("requests", "connections_per_request", "cpu_us_per_request", "delivered")
+    },
 }
 
 
