@@ -342,6 +342,26 @@ def _tcp_setup(result: ClaimResult) -> go.Figure:
     return shown
 
 
+def _sse_worker(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    servers = {"pool": f"{measured['workers']:g} worker threads", "aiohttp": "aiohttp (one loop)"}
+    shown = go.Figure()
+    for server, label in servers.items():
+        poll = "answered" if measured[f"{server}_poll_answered"] else "waited"
+        shown.add_bar(
+            x=[label], y=[measured[f"{server}_served"]], name=f"{label}: a poll meanwhile {poll}"
+        )
+    _titled(
+        shown,
+        f"{measured['streams']:g} SSE streams open: how many got the next message within 1 s",
+        "server",
+        "streams that got the message",
+        "server",
+        yaxis_rangemode="tozero",
+    )
+    return shown
+
+
 _DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "ranking": _ranking,
     "sse_binary": _binary,
@@ -352,4 +372,5 @@ _DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "longpoll_check": _longpoll_check,
     "sse_periodic_requests": _sse_periodic_requests,
     "tcp_setup": _tcp_setup,
+    "sse_worker": _sse_worker,
 }

@@ -18,6 +18,7 @@ from rtlab.studies.claims import (
     tcp_setup,
     text,
     upstream,
+    workers,
 )
 from rtlab.studies.claims.base import VERDICTS, Claim, ClaimResult
 
@@ -91,6 +92,14 @@ CLAIMS: dict[str, Claim] = {
             "seed 001, 004",
             tcp_setup.measure_tcp_setup,
             tcp_setup.rule_tcp_setup,
+        ),
+        Claim(
+            "sse_worker",
+            "An SSE connection holds an Apache thread or process (a PHP instance), which "
+            "limits how many connections the server can hold.",
+            "seed 003",
+            workers.measure_sse_worker,
+            workers.rule_sse_worker,
         ),
     )
 }

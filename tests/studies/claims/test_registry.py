@@ -144,6 +144,14 @@ EXPECTED_KEYS = {
         for w in ("keepalive", "fresh")
         for m in ("requests", "connections_per_request", "cpu_us_per_request", "delivered")
     },
+    "sse_worker": {
+        "workers",
+        "streams",
+        "pool_served",
+        "pool_poll_answered",
+        "aiohttp_served",
+        "aiohttp_poll_answered",
+    },
 }
 
 
