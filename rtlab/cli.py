@@ -4,7 +4,8 @@
   prints its URL; Ctrl-C stops it cleanly.
 - `rtlab run` runs the standard comparison (every technique on loopback and
   on an emulated 4G link, at two publish rates), prints the headline table
-  and saves the result (`--save-as NAME --data-dir DIR`).
+  and saves the result, by default as `results/standard-DATE-TIME.*` of the
+  current directory (`--save-as NAME`, `--data-dir DIR`; `--no-save`: not).
 - `rtlab demo` runs the short live demo: every technique's client on one
   topic, one publisher, a table of what each delivered and how fast.
 """
@@ -28,6 +29,9 @@ from rtlab.server.common import Settings
 from rtlab.server.cors import check_origin
 
 __all__ = ["main"]
+
+#: What `rtlab run` names its result when not given --save-as (a time.strftime format).
+RUN_NAME = "standard-%Y%m%d-%H%M%S"
 
 
 def _is_loopback(host: str) -> bool:
@@ -114,9 +118,10 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print(experiments.headline(result))
     print(f"\n{len(scenarios)} runs in {elapsed:.1f} s")
-    if args.save_as:
-        path = result.save(args.save_as, args.data_dir)
-        print(f"saved to {path.parent}/{args.save_as}.*")
+    if not args.no_save:
+        name = args.save_as or time.strftime(RUN_NAME)
+        path = result.save(name, args.data_dir)
+        print(f"saved to {path.parent}/{name}.*")
     return 0
 
 
@@ -166,8 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_run = sub.add_parser("run", help="run the standard comparison and print its table")
     p_run.add_argument("--full", action="store_true", help="10 s runs instead of 1.5 s")
-    p_run.add_argument("--save-as", metavar="NAME", help="save the result as NAME.*")
-    p_run.add_argument("--data-dir", default="results", help="where --save-as writes")
+    saving = p_run.add_mutually_exclusive_group()
+    saving.add_argument(
+        "--save-as", metavar="NAME", help="save the result as NAME.* (default: standard-DATE-TIME)"
+    )
+    saving.add_argument("--no-save", action="store_true", help="do not save the result")
+    p_run.add_argument(
+        "--data-dir", default="results", help="where the result is saved (default: ./results)"
+    )
     p_run.add_argument("--quiet", action="store_true", help="no progress bars")
     p_run.set_defaults(func=run)
 

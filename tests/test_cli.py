@@ -9,11 +9,13 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from rtlab.cli import _is_loopback, build_parser
+from rtlab.cli import _is_loopback, build_parser, main
 from rtlab.lab import Lab
+from rtlab.studies import experiments
 from tests.conftest import scaled
 
 
@@ -200,3 +202,53 @@ def test_max_connections_option(given: list[str], limit: int | None) -> None:
 def test_max_connections_option_refuses_junk(value: str) -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", "--max-connections", value])
+
+
+# -- rtlab run saving ---------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_comparison(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """`rtlab run` with one short WebSocket run, in an empty current directory."""
+    tiny = [experiments.Scenario("ws", rate=20.0, duration=0.3, label="ws/tiny")]
+    monkeypatch.setattr(experiments, "standard_comparison", lambda quick: tiny)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_run_saves_under_results_by_default_and_says_where(
+    tiny_comparison: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    match = re.search(r"^saved to results/(standard-\d{8}-\d{6})\.\*$", out, re.MULTILINE)
+    assert match, out
+    saved = experiments.load(match.group(1), tiny_comparison / "results")
+    assert saved.runs["scenario"].tolist() == ["ws/tiny"]
+    assert sorted(p.name for p in (tiny_comparison / "results").iterdir()) == [
+        f"{match.group(1)}.{part}" for part in ("deliveries.csv.gz", "meta.json", "runs.csv.gz")
+    ]
+
+
+def test_run_save_as_writes_into_data_dir(
+    tiny_comparison: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--quiet", "--save-as", "mine", "--data-dir", "elsewhere"]) == 0
+    assert "saved to elsewhere/mine.*" in capsys.readouterr().out
+    assert experiments.load("mine", tiny_comparison / "elsewhere").runs["technique"].tolist() == [
+        "ws"
+    ]
+    assert not (tiny_comparison / "results").exists()
+
+
+def test_run_no_save_writes_nothing(
+    tiny_comparison: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--quiet", "--no-save"]) == 0
+    assert "saved to" not in capsys.readouterr().out
+    assert list(tiny_comparison.iterdir()) == []
+
+
+def test_run_save_as_and_no_save_exclude_each_other() -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--save-as", "x", "--no-save"])
