@@ -24,7 +24,7 @@ $(LABSTAMP): $(STAMP)
 	touch $@
 
 ## the lab's main job: the standard comparison (every technique on loopback and 4G),
-## printed one line per run (`rtlab run --save-as NAME` also saves it)
+## printed one line per run and saved as results/standard-DATE-TIME.* (git-ignored)
 run: $(STAMP)
 	$(BIN)/rtlab run
 

@@ -9,12 +9,20 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from rtlab.cli import _is_loopback, build_parser
+import rtlab.studies.claims.registry
+from rtlab.cli import _is_loopback, build_parser, main
 from rtlab.lab import Lab
-from tests.conftest import scaled
+from rtlab.runs import store
+from rtlab.studies import experiments
+from rtlab.studies.claims import CLAIMS, VERDICTS, ClaimResult
+from tests.conftest import RecordedBar, scaled
+
+FAST_CLAIM = "sse_binary"  # about 0.1 s in quick mode: no network run, only encodings
+JSON_KEYS = ["id", "seed", "quote", "claim", "verdict", "rule", "evidence", "conditions"]
 
 
 def test_serve_prints_url_serves_and_stops_cleanly_on_ctrl_c() -> None:
@@ -200,3 +208,173 @@ def test_max_connections_option(given: list[str], limit: int | None) -> None:
 def test_max_connections_option_refuses_junk(value: str) -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", "--max-connections", value])
+
+
+# -- rtlab claims -------------------------------------------------------------------
+
+
+def test_claims_json_has_exactly_the_keys_with_their_types(tmp_path: Path) -> None:
+    out = tmp_path / "claims.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "rtlab", "claims", "--quick", "--only", FAST_CLAIM, "--json", out],
+        capture_output=True,
+        text=True,
+        timeout=scaled(120),
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{FAST_CLAIM} · " in done.stdout  # the verdict table, one block per claim
+    assert "1 of 1 claims judged in " in done.stdout
+    assert done.stdout.endswith(f"wrote {out}\n")
+    assert "claims: 100%" in done.stderr  # the progress bar
+    assert "Traceback" not in done.stderr
+    (record,) = json.loads(out.read_text())
+    assert list(record) == JSON_KEYS
+    assert record["id"] == FAST_CLAIM
+    assert record["seed"] == CLAIMS[FAST_CLAIM].source
+    assert record["claim"] == CLAIMS[FAST_CLAIM].claim
+    assert record["verdict"] in VERDICTS
+    assert isinstance(record["rule"], str) and record["rule"]
+    assert "\n" not in record["rule"]
+    assert record["quote"] is None or isinstance(record["quote"], str)
+    assert record["conditions"] is None or isinstance(record["conditions"], str | dict | list)
+    evidence = record["evidence"]
+    assert isinstance(evidence, dict) and evidence
+    assert all(isinstance(v, float) or v is None for v in evidence.values())
+
+
+def test_claims_unknown_id_exits_2_listing_the_known_ones() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rtlab", "claims", "--only", FAST_CLAIM, "nope"],
+        capture_output=True,
+        text=True,
+        timeout=scaled(60),
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == f"rtlab claims: unknown claim id 'nope'; known: {', '.join(CLAIMS)}\n"
+
+
+def test_claims_save_as_round_trips_through_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["claims", "--quick", "--only", FAST_CLAIM, "--quiet"]
+    assert main([*argv, "--save-as", "rt", "--data-dir", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.endswith(f"saved to {tmp_path}/rt.*\n")
+    assert err == ""  # --quiet: no progress bar
+    recorded = store.load("rt", tmp_path)
+    claims, figures = recorded.frames["claims"], recorded.frames["figures"]
+    assert list(claims.columns) == ["id", "seed", "claim", "verdict", "evidence"]
+    assert claims["id"].tolist() == [FAST_CLAIM]
+    assert claims.at[0, "verdict"] in VERDICTS
+    assert claims.at[0, "claim"] == CLAIMS[FAST_CLAIM].claim
+    assert list(figures.columns) == ["id", "figure", "value"]
+    assert set(figures["id"]) == {FAST_CLAIM}
+    assert figures["figure"].is_unique and len(figures) > 1
+    assert recorded.meta["quick"] is True
+    assert recorded.meta["ids"] == [FAST_CLAIM]
+    assert recorded.meta["failed"] == {}
+    assert recorded.meta["frames"] == ["claims", "figures"]
+    assert "git_commit" in recorded.meta and "packages" in recorded.meta  # the environment
+
+
+def _fake_result(key: str) -> ClaimResult:
+    claim = CLAIMS[key]
+    return ClaimResult(key, claim.claim, claim.source, "holds", "made up", {"x": 1.0})
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "quick"), [([], "", False), (["--quick"], "", True), ([], "1", True)]
+)
+def test_claims_quick_from_the_flag_or_rtlab_quick(
+    flag: list[str], env: str, quick: bool, monkeypatch: pytest.MonkeyPatch, bars: list[RecordedBar]
+) -> None:
+    asked: list[tuple[str, bool]] = []
+
+    def evaluate(key: str, quick: bool) -> ClaimResult:
+        asked.append((key, quick))
+        return _fake_result(key)
+
+    monkeypatch.setattr(rtlab.studies.claims.registry, "evaluate", evaluate)
+    monkeypatch.setenv("RTLAB_QUICK", env)
+    assert main(["claims", *flag, "--only", "ws_idle", FAST_CLAIM]) == 0
+    assert asked == [("ws_idle", quick), (FAST_CLAIM, quick)]  # in the order given
+    (bar,) = bars
+    assert (bar.n, bar.total, bar.postfixes) == (2, 2, ["ws_idle", FAST_CLAIM])
+
+
+def test_claims_all_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(
+        rtlab.studies.claims.registry,
+        "evaluate",
+        lambda key, quick: asked.append(key) or _fake_result(key),
+    )
+    assert main(["claims", "--quiet"]) == 0
+    assert asked == list(CLAIMS)
+
+
+def test_claims_a_failed_measurement_exits_1_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def evaluate(key: str, quick: bool) -> ClaimResult:
+        if key == "ws_idle":
+            raise RuntimeError("the relay died")
+        return _fake_result(key)
+
+    monkeypatch.setattr(rtlab.studies.claims.registry, "evaluate", evaluate)
+    assert main(["claims", "--quiet", "--only", "ws_idle", FAST_CLAIM]) == 1
+    out, err = capsys.readouterr()
+    assert f"{FAST_CLAIM} · " in out  # the other claim is still judged and shown
+    assert "1 of 2 claims judged in " in out
+    assert err == "rtlab claims: measuring 'ws_idle' failed: RuntimeError: the relay died\n"
+
+
+# -- rtlab run saving ---------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_comparison(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """`rtlab run` with one short WebSocket run, in an empty current directory."""
+    tiny = [experiments.Scenario("ws", rate=20.0, duration=0.3, label="ws/tiny")]
+    monkeypatch.setattr(experiments, "standard_comparison", lambda quick: tiny)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_run_saves_under_results_by_default_and_says_where(
+    tiny_comparison: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    match = re.search(r"^saved to results/(standard-\d{8}-\d{6})\.\*$", out, re.MULTILINE)
+    assert match, out
+    saved = experiments.load(match.group(1), tiny_comparison / "results")
+    assert saved.runs["scenario"].tolist() == ["ws/tiny"]
+    assert sorted(p.name for p in (tiny_comparison / "results").iterdir()) == [
+        f"{match.group(1)}.{part}" for part in ("deliveries.csv.gz", "meta.json", "runs.csv.gz")
+    ]
+
+
+def test_run_save_as_writes_into_data_dir(
+    tiny_comparison: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--quiet", "--save-as", "mine", "--data-dir", "elsewhere"]) == 0
+    assert "saved to elsewhere/mine.*" in capsys.readouterr().out
+    assert experiments.load("mine", tiny_comparison / "elsewhere").runs["technique"].tolist() == [
+        "ws"
+    ]
+    assert not (tiny_comparison / "results").exists()
+
+
+def test_run_no_save_writes_nothing(
+    tiny_comparison: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--quiet", "--no-save"]) == 0
+    assert "saved to" not in capsys.readouterr().out
+    assert list(tiny_comparison.iterdir()) == []
+
+
+def test_run_save_as_and_no_save_exclude_each_other() -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--save-as", "x", "--no-save"])
