@@ -46,7 +46,7 @@ PYTHON = "Python clients + emulator"
 PROCESS = "server in its own process"
 CHROMIUM = "Chromium"
 CAPTURE = "packet capture on loopback"
-THREADED = "thread-per-connection and pre-forking servers beside aiohttp"
+THREADED = "thread-per-connection (worker-pool) server beside aiohttp"
 NEW_TCP = "new-TCP-per-request poll knob"
 MDN = "MDN browser-compat-data (version recorded)"
 HTTP2 = "an HTTP/2 server"
@@ -602,20 +602,20 @@ _SEED_003 = (
         ),
     ),
     Entry(
-        "sse_apache_thread",
+        "sse_worker",
         SEED_003,
         "一个SSE连接不仅使用一个套接字，还会占用一个Apache线程或进程",
-        "On a thread- or process-per-connection server each SSE connection holds a thread "
-        "or process whose memory limits how many clients it can serve; an event-loop server "
-        "does not pay that.",
-        "100, 500 and 1,000 SSE clients held open on the standard library's "
-        "ThreadingHTTPServer and on a pre-forking server with 8 workers, beside aiohttp, "
-        f"each {PROCESS}, loopback; resident memory, threads, clients served",
-        "holds if the thread-per-connection server's resident memory per connection is at "
-        "least 4x aiohttp's, or the pre-forking server serves no more clients than it has "
-        "workers, while aiohttp serves them all; does not hold if the per-connection costs "
-        "are within 1.5x and every server serves every client; depends otherwise",
-        _uses(THREADED, PYTHON, PROCESS),
+        "On a server with a thread or process per connection (Apache, PHP) each SSE "
+        "connection holds a worker, which limits how many connections it can hold; an "
+        "event-loop server does not have that limit.",
+        "a worker-pool server with 4 worker threads (one connection each, as Apache's MPMs "
+        "and PHP-FPM serve) beside aiohttp: 5 SSE streams open on each, one message "
+        "published, then one plain poll request, each given 1 s",
+        "holds if on the worker pool exactly as many streams as workers got the message "
+        "and the poll went unanswered, while aiohttp served every stream and the poll; does "
+        "not hold if the worker pool served more streams than it has workers; depends "
+        "otherwise (e.g. aiohttp was limited too, so the cause is not the architecture)",
+        _uses(THREADED, PYTHON),
         also=((SEED_003, "Apache和PHP会使用大量的内存，这会限制服务器所能支持的并行连接数"),),
     ),
     Entry(
