@@ -1,9 +1,10 @@
 """The claims' views: each claim's plot, drawn from its `ClaimResult` (the
-measured figures and series of `rtlab.studies.claims`), and the table of
-verdicts.
+measured figures and series of `rtlab.studies.claims`), the table of
+verdicts, and the table of the claim catalogue.
 
     views.claims.table(results)       # claim, source, verdict, evidence; .data: the frame
     views.claims.figure(results[0])   # the plot behind one verdict
+    views.claims.catalogue_table(claims.CATALOGUE)  # every claim of the seeds and its rule
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rtlab.studies.claims import ClaimResult
+from rtlab.studies.claims import ClaimResult, Entry
 from rtlab.studies.claims.base import num
 from rtlab.studies.claims.binary import BASE64_FACTOR, BINARY_SIZES
 from rtlab.studies.claims.idle import IDLE_CONDITIONS, IDLE_TIMEOUT
@@ -28,7 +29,7 @@ from rtlab.studies.experiments import CPU_TICK_S, resolved_cpu
 from rtlab.views.plots import COLORS, LOG_AXIS
 from rtlab.views.tables import TextTable
 
-__all__ = ["figure", "table"]
+__all__ = ["catalogue_table", "figure", "table"]
 
 Panel = tuple[str, str, Mapping[str, float]]  # (name, axis title, {technique: value})
 
@@ -49,6 +50,34 @@ def table(results: Iterable[ClaimResult]) -> TextTable:
     ]
     frame = pd.DataFrame(rows, columns=["key", "claim", "source", "verdict", "evidence"])
     return TextTable(frame.set_index("key"), wrap=("claim", "evidence"))
+
+
+def catalogue_table(entries: Iterable[Entry]) -> TextTable:
+    """The claim catalogue, one row per entry in the order given, indexed by
+    seed number: id, the seed's words, the gloss, the rule, and the claim that
+    measures it today ("not yet" if none; "not testable here: why" if the lab
+    cannot). The quote, claim, rule and measured-by columns wrap, nothing is
+    cut. `.data` is the frame."""
+    columns = ["id", "quote", "claim", "rule", "measured by"]
+    rows = [
+        {
+            "seed": entry.seed.split("_", 1)[0],
+            "id": entry.id,
+            "quote": entry.quote,
+            "claim": entry.claim,
+            "rule": entry.rule,
+            "measured by": _measured_by(entry),
+        }
+        for entry in entries
+    ]
+    frame = pd.DataFrame(rows, columns=["seed", *columns]).set_index("seed")
+    return TextTable(frame, wrap=("quote", "claim", "rule", "measured by"))
+
+
+def _measured_by(entry: Entry) -> str:
+    if entry.not_testable is not None:
+        return f"not testable here: {entry.not_testable}"
+    return entry.measured_by or "not yet"
 
 
 def figure(result: ClaimResult) -> go.Figure:

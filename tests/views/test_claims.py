@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rtlab.studies import claims
-from rtlab.studies.claims import ClaimResult
+from rtlab.studies.claims import ClaimResult, Entry
 from rtlab.views import claims as claim_views
 from tests.studies.claims.helpers import install_fake_claims
 from tests.studies.claims.test_text import text_figures
@@ -58,3 +58,56 @@ def test_a_claim_without_a_plot_is_a_value_error() -> None:
     result = ClaimResult("nope", "claim", "seed 00X", "holds", ".", {})
     with pytest.raises(ValueError, match="no plot for claim 'nope'"):
         claim_views.figure(result)
+
+
+def _entry(
+    key: str,
+    seed: str,
+    rule: str = "holds if x; does not hold if y; depends otherwise",
+    measured_by: str | None = None,
+    not_testable: str | None = None,
+) -> Entry:
+    return Entry(
+        key,
+        seed,
+        "某个说法",
+        "A claim.",
+        "4G",
+        rule,
+        "Python clients + emulator",
+        measured_by=measured_by,
+        not_testable=not_testable,
+    )
+
+
+def test_catalogue_table_shows_every_entry_by_seed_in_order() -> None:
+    shown = claim_views.catalogue_table(
+        [
+            _entry("a", "000_x.txt", measured_by="ranking"),
+            _entry("b", "000_x.txt"),
+            _entry("c", "003_y.txt", not_testable="no sample of real proxies here"),
+        ]
+    )
+    frame = shown.data
+    assert frame.index.name == "seed" and list(frame.index) == ["000", "000", "003"]
+    assert list(frame.columns) == ["id", "quote", "claim", "rule", "measured by"]
+    assert list(frame["measured by"]) == [
+        "ranking",
+        "not yet",
+        "not testable here: no sample of real proxies here",
+    ]
+    assert shown.wrap == ("quote", "claim", "rule", "measured by")
+
+
+def test_catalogue_table_keeps_long_rules_whole() -> None:
+    rule = "holds if " + "the figures say so, " * 30 + "does not hold otherwise"
+    shown = claim_views.catalogue_table([_entry("k", "002_z.txt", rule=rule)])
+    assert rule in shown._repr_html_() and "…" not in shown._repr_html_()
+    assert " ".join(repr(shown).split()) == " ".join(
+        f"002 · k quote: 某个说法 claim: A claim. rule: {rule} measured by: not yet".split()
+    )
+
+
+def test_catalogue_table_of_the_catalogue_has_a_row_per_entry() -> None:
+    frame = claim_views.catalogue_table(claims.CATALOGUE).data
+    assert list(frame["id"]) == [entry.id for entry in claims.CATALOGUE]

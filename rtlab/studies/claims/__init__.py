@@ -15,8 +15,11 @@ sends. Each claim has a module here, named by what it measures, with
   the rules never look at anything but the figures, so a verdict can always be
   traced to numbers, and the rules are unit-tested with synthetic figures.
 
-`registry.CLAIMS` lists them; `base` holds the shared types and rule helpers,
-`harness` the delivery recorder and waits the claims still carry themselves.
+`catalogue.CATALOGUE` lists every testable statement of the seeds (quoted
+verbatim, with the rule that will judge it and the claim measuring it today, if
+any); `registry.CLAIMS` lists the claims measured; `base` holds the shared
+types and rule helpers, `harness` the delivery recorder and waits the claims
+still carry themselves.
 
     results = claims.evaluate_all()   # RTLAB_QUICK=1: the quick runs (~40 s), a progress bar
     views.claims.table(results)       # claim, source, verdict, evidence; .data: the frame
@@ -30,6 +33,7 @@ what EventSource and WebSocket do in a real browser).
 
 from rtlab.studies.claims.base import VERDICTS, Claim, ClaimResult, Measurement
 from rtlab.studies.claims.binary import BINARY_SIZES, rule_sse_binary
+from rtlab.studies.claims.catalogue import CATALOGUE, Entry, coverage
 from rtlab.studies.claims.idle import rule_ws_idle
 from rtlab.studies.claims.longpoll_check import rule_longpoll_check
 from rtlab.studies.claims.ranking import RANKED, rule_ranking
@@ -41,6 +45,7 @@ from rtlab.studies.claims.upstream import UPSTREAM_RATES_QUICK, rule_upstream_ra
 
 __all__ = [
     "BINARY_SIZES",
+    "CATALOGUE",
     "CLAIMS",
     "RANKED",
     "TEXT_TOLERANCES",
@@ -48,7 +53,9 @@ __all__ = [
     "VERDICTS",
     "Claim",
     "ClaimResult",
+    "Entry",
     "Measurement",
+    "coverage",
     "evaluate",
     "evaluate_all",
     "rule_longpoll_check",
