@@ -273,6 +273,7 @@ _SEED_001 = (
         "CPU per request; does not hold if at most 1.1x; depends in between (a cost, but not "
         "a large one)",
         _uses(NEW_TCP, PYTHON, PROCESS),
+        measured_by="tcp_setup",
     ),
     Entry(
         "sse_periodic_requests",
@@ -616,6 +617,7 @@ _SEED_003 = (
         "not hold if the worker pool served more streams than it has workers; depends "
         "otherwise (e.g. aiohttp was limited too, so the cause is not the architecture)",
         _uses(THREADED, PYTHON),
+        measured_by="sse_worker",
         also=((SEED_003, "Apache和PHP会使用大量的内存，这会限制服务器所能支持的并行连接数"),),
     ),
     Entry(
