@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import ipaddress
 import json
 import logging
@@ -179,25 +178,21 @@ def _figure(value: float) -> float | None:
 
 def _claim_record(result: ClaimResult) -> dict[str, Any]:
     """One judged claim as `rtlab claims --json` writes it: id, seed, quote,
-    claim, verdict, rule, evidence (the measured figures by name), conditions."""
-    from rtlab.studies.claims.registry import CLAIMS
+    claim, verdict, rule, evidence (the measured figures by name), conditions.
+    Seed, quote, rule and conditions come from the claim catalogue's entry of
+    the same id (`rtlab.studies.claims.catalogue`)."""
+    from rtlab.studies.claims.catalogue import CATALOGUE
 
-    # The claim catalogue (rtlab.studies.claims.catalogue) gives each claim its
-    # verbatim quote, its rule written out and the conditions it is tested under.
-    # Until ClaimResult carries them: quote and conditions are null, and the rule
-    # is the docstring of the claim's rule function. No quote is made up here.
-    rule = getattr(result, "rule", None)
-    if not isinstance(rule, str):
-        rule = " ".join((inspect.getdoc(CLAIMS[result.key].rule) or "").split()) or None
+    entry = next(e for e in CATALOGUE if e.id == result.key)
     return {
         "id": result.key,
-        "seed": result.source,
-        "quote": getattr(result, "quote", None),
+        "seed": entry.seed,
+        "quote": entry.quote,
         "claim": result.claim,
         "verdict": result.verdict,
-        "rule": rule,
+        "rule": entry.rule,
         "evidence": {name: _figure(value) for name, value in result.measured.items()},
-        "conditions": getattr(result, "conditions", None),
+        "conditions": entry.conditions,
     }
 
 

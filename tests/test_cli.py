@@ -19,6 +19,7 @@ from rtlab.lab import Lab
 from rtlab.runs import store
 from rtlab.studies import experiments
 from rtlab.studies.claims import CLAIMS, VERDICTS, ClaimResult
+from rtlab.studies.claims.catalogue import CATALOGUE
 from tests.conftest import RecordedBar, scaled
 
 FAST_CLAIM = "sse_binary"  # about 0.1 s in quick mode: no network run, only encodings
@@ -230,13 +231,13 @@ def test_claims_json_has_exactly_the_keys_with_their_types(tmp_path: Path) -> No
     (record,) = json.loads(out.read_text())
     assert list(record) == JSON_KEYS
     assert record["id"] == FAST_CLAIM
-    assert record["seed"] == CLAIMS[FAST_CLAIM].source
+    (entry,) = [e for e in CATALOGUE if e.id == FAST_CLAIM]
+    assert record["seed"] == entry.seed and record["seed"].startswith("003_")
     assert record["claim"] == CLAIMS[FAST_CLAIM].claim
     assert record["verdict"] in VERDICTS
-    assert isinstance(record["rule"], str) and record["rule"]
-    assert "\n" not in record["rule"]
-    assert record["quote"] is None or isinstance(record["quote"], str)
-    assert record["conditions"] is None or isinstance(record["conditions"], str | dict | list)
+    assert record["rule"] == entry.rule and "holds if" in record["rule"]
+    assert record["quote"] == entry.quote
+    assert record["conditions"] == entry.conditions
     evidence = record["evidence"]
     assert isinstance(evidence, dict) and evidence
     assert all(isinstance(v, float) or v is None for v in evidence.values())

@@ -133,3 +133,10 @@ def test_the_seeds_are_looked_for_in_rtlab_seeds_first(monkeypatch: pytest.Monke
     ]
     monkeypatch.delenv("RTLAB_SEEDS")
     assert _seed_dirs()[0] == REPO.parent / "shared" / "seeds"
+
+
+def test_every_measured_claim_has_the_entry_of_its_own_id() -> None:
+    """`rtlab claims --json` takes a claim's quote, rule and conditions from it."""
+    by_id = {entry.id: entry for entry in CATALOGUE}
+    for key in CLAIMS:
+        assert by_id[key].measured_by == key, key
