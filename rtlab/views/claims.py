@@ -120,6 +120,12 @@ def _binary(result: ClaimResult) -> go.Figure:
     sizes = list(BINARY_SIZES)
     series = [
         ("sse_per_byte", "SSE: base64 text in the JSON envelope", COLORS["sse"], "solid"),
+        (
+            "sse_plain_per_byte",
+            "SSE: text of the same length (no encoding)",
+            COLORS["sse"],
+            "dashdot",
+        ),
         ("ws_text_per_byte", "WebSocket text frame: the same base64", COLORS["ws"], "solid"),
         ("ws_binary_per_byte", "WebSocket binary frame: raw bytes", COLORS["ws"], "dash"),
     ]
@@ -140,7 +146,7 @@ def _binary(result: ClaimResult) -> go.Figure:
     )
     _titled(
         shown,
-        "Cost of sending random bytes: wire bytes per payload byte",
+        "Cost of sending random bytes: steady-state wire bytes per payload byte",
         "payload size (bytes, log scale)",
         "bytes on the wire per payload byte (log scale)",
         "how the bytes travel",

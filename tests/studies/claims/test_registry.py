@@ -116,7 +116,7 @@ EXPECTED_KEYS = {
     "ranking": {f"{t}_{m}" for t in claims.ranking.RANKED for m in ("p50_ms", "bytes_per_msg")},
     "sse_binary": {
         f"{p}_{s}"
-        for p in ("sse_per_byte", "ws_text_per_byte", "ws_binary_per_byte")
+        for p in ("sse_per_byte", "sse_plain_per_byte", "ws_text_per_byte", "ws_binary_per_byte")
         for s in claims.binary.BINARY_SIZES
     }
     | {"raw_sse_intact"},
