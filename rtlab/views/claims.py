@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 from rtlab.studies.claims import ClaimResult
 from rtlab.studies.claims.base import num
 from rtlab.studies.claims.binary import BASE64_FACTOR, BINARY_SIZES
-from rtlab.studies.claims.idle import IDLE_CONDITIONS, IDLE_TIMEOUT
+from rtlab.studies.claims.idle import IDLE_CONDITIONS
 from rtlab.studies.claims.longpoll_check import CHECK_INTERVAL
 from rtlab.studies.claims.ranking import RANKED, RANKING_POLL_INTERVAL
 from rtlab.studies.claims.reconnect import RECONNECT_VARIANTS
@@ -193,12 +193,13 @@ def _reconnect(result: ClaimResult) -> go.Figure:
 def _ws_idle(result: ClaimResult) -> go.Figure:
     f = result.measured
     shown = go.Figure()
-    labels = [label for label, _, _ in IDLE_CONDITIONS.values()]
+    labels = list(IDLE_CONDITIONS.values())
     for measure, name in (("idle_closes", "closed for idleness"), ("reconnects", "reconnects")):
         shown.add_bar(x=labels, y=[f[f"{key}_{measure}"] for key in IDLE_CONDITIONS], name=name)
     _titled(
         shown,
-        f"An idle WebSocket for {f['seconds']:g} s (intermediary idle timeout {IDLE_TIMEOUT:g} s)",
+        f"An idle WebSocket for {num(f['seconds'])} s (proxy idle timeout "
+        f"{num(f['idle_timeout_s'])} s, pings every {num(f['heartbeat_s'])} s)",
         "condition",
         "count over the run (connections)",
         "measure",
