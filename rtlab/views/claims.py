@@ -22,7 +22,7 @@ from rtlab.studies.claims.idle import IDLE_CONDITIONS
 from rtlab.studies.claims.longpoll_check import CHECK_INTERVAL
 from rtlab.studies.claims.ranking import RANKED, RANKING_POLL_INTERVAL
 from rtlab.studies.claims.reconnect import RECONNECT_VARIANTS
-from rtlab.studies.claims.text import TEXT_LABELS, TEXT_TECHNIQUES
+from rtlab.studies.claims.text import TEXT_LABELS, TEXT_TECHNIQUES, sizes_in
 from rtlab.studies.claims.upstream import rates_in
 from rtlab.studies.experiments import CPU_TICK_S, resolved_cpu
 from rtlab.views.plots import COLORS, LOG_AXIS
@@ -252,8 +252,10 @@ def _upstream(result: ClaimResult) -> go.Figure:
 
 
 def _sse_vs_ws_text(result: ClaimResult) -> go.Figure:
-    """One panel per measure of TEXT_LABELS; a server CPU counted in clock ticks
-    gets error bars of one tick, so that 6 ticks against 7 do not read as a gap."""
+    """One panel per measure of TEXT_LABELS; the bytes panel draws the
+    steady-state bytes per message against the text size (what the rule
+    reads), one line per technique. A server CPU counted in clock ticks gets
+    error bars of one tick, so that 6 ticks against 7 do not read as a gap."""
     f = result.measured
     shown = _technique_bars(
         [
@@ -264,6 +266,7 @@ def _sse_vs_ws_text(result: ClaimResult) -> go.Figure:
         f"{num(f['rate_per_s'])} msg/s, 4G, server in its own process",
         TEXT_TECHNIQUES,
     )
+    _bytes_by_size(shown, f, list(TEXT_LABELS).index("bytes_per_msg"))
     cpu = pd.Series([f["sse_server_cpu_s"], f["ws_server_cpu_s"]])
     if resolved_cpu(cpu).isna().any():
         panel = list(TEXT_LABELS).index("server_cpu_s")
@@ -275,6 +278,43 @@ def _sse_vs_ws_text(result: ClaimResult) -> go.Figure:
             panel
         ].text = f"server CPU (± one {CPU_TICK_S * 1000:g} ms clock tick)"
     return shown
+
+
+def _bytes_by_size(shown: go.Figure, f: Mapping[str, float], panel: int) -> None:
+    """Replace panel `panel`'s bars by each technique's steady-state bytes per
+    message at each text size (log axes, sizes as ticks)."""
+    axis = f"x{panel + 1}"
+    shown.data = [trace for trace in shown.data if trace.xaxis != axis]
+    sizes = sizes_in(f)
+    row, col = panel // 2 + 1, panel % 2 + 1
+    for technique in TEXT_TECHNIQUES:
+        shown.add_scatter(
+            x=sizes,
+            y=[f[f"{technique}_bytes_per_msg@{size}"] for size in sizes],
+            name=technique,
+            legendgroup=technique,
+            showlegend=False,
+            mode="lines+markers",
+            line={"color": COLORS.get(technique)},
+            row=row,
+            col=col,
+        )
+    shown.update_xaxes(
+        title_text="text per message (characters, log scale)",
+        type="log",
+        tickvals=sizes,
+        ticktext=[f"{size:,}" for size in sizes],
+        row=row,
+        col=col,
+    )
+    shown.update_yaxes(
+        title_text="steady-state wire bytes per message (B, log scale)",
+        rangemode="normal",
+        **LOG_AXIS,
+        row=row,
+        col=col,
+    )
+    shown.layout.annotations[panel].text = "wire bytes per message, by text size"
 
 
 def _longpoll_check(result: ClaimResult) -> go.Figure:

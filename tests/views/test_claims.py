@@ -58,3 +58,14 @@ def test_a_claim_without_a_plot_is_a_value_error() -> None:
     result = ClaimResult("nope", "claim", "seed 00X", "holds", ".", {})
     with pytest.raises(ValueError, match="no plot for claim 'nope'"):
         claim_views.figure(result)
+
+
+def test_sse_vs_ws_text_figure_draws_steady_state_bytes_against_the_text_size() -> None:
+    figure = claim_views.figure(text_result())
+    lines = [trace for trace in figure.data if trace.xaxis == "x3"]
+    assert [(t.name, list(t.x), list(t.y)) for t in lines] == [
+        ("sse", [16, 64, 1024, 16384], [129.0, 177.0, 1140.0, 16502.0]),
+        ("ws", [16, 64, 1024, 16384], [96.0, 146.0, 1108.0, 16469.0]),
+    ]
+    assert figure.layout.annotations[2].text == "wire bytes per message, by text size"
+    assert figure.layout.xaxis3.title.text == "text per message (characters, log scale)"
