@@ -211,16 +211,20 @@ def _ws_idle(result: ClaimResult) -> go.Figure:
 def _upstream(result: ClaimResult) -> go.Figure:
     f = result.measured
     rates = rates_in(f)
-    shown = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=["bytes per upstream message", "send → subscriber median latency"],
-    )
+    panels = {  # measure: (panel title, axis title)
+        "bytes": ("bytes per upstream message", "wire bytes per message (B, both ways)"),
+        "p50_ms": ("send → subscriber median latency", "median latency (ms)"),
+        "connections_per_msg": (
+            "new TCP connections per upstream message",
+            "connections opened per message",
+        ),
+    }
+    shown = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for t, _ in panels.values()])
     designs = {
         "ws": ("WebSocket (one socket)", COLORS["ws"]),
         "post": ("SSE + POST", COLORS["sse"]),
     }
-    for col, measure in enumerate(("bytes", "p50_ms"), start=1):
+    for col, (measure, (_, axis)) in enumerate(panels.items(), start=1):
         for design, (name, color) in designs.items():
             shown.add_scatter(
                 x=rates,
@@ -241,11 +245,10 @@ def _upstream(result: ClaimResult) -> go.Figure:
             row=1,
             col=col,
         )
-        shown.update_yaxes(rangemode="tozero", row=1, col=col)
-    shown.update_yaxes(title_text="wire bytes per message (B, both ways)", row=1, col=1)
-    shown.update_yaxes(title_text="median latency (ms)", row=1, col=2)
+        shown.update_yaxes(title_text=axis, rangemode="tozero", row=1, col=col)
     shown.update_layout(
-        title="Client → server messages on 4G: WebSocket vs SSE + separate POSTs",
+        title="Client → server messages on 4G: WebSocket vs SSE + separate POSTs "
+        f"(keep-alive connections closed after {num(f['keepalive_s'])} s idle)",
         legend_title="design",
     )
     return shown

@@ -125,18 +125,20 @@ EXPECTED_KEYS = {
     },
     "ws_idle": {
         f"{c}_{m}" for c in ("no_hb", "hb", "direct") for m in ("idle_closes", "reconnects")
-    },
+    }
+    | {"idle_timeout_s", "heartbeat_s"},
     "upstream_rate": {
         f"{d}_{m}@{r:g}"
         for d in ("ws", "post")
-        for m in ("bytes", "p50_ms")
+        for m in ("bytes", "p50_ms", "connections_per_msg")
         for r in claims.upstream.UPSTREAM_RATES_QUICK
     }
-    | {"post_cold_ms"},
+    | {"post_cold_ms", "keepalive_s"},
     "sse_vs_ws_text": {
         f"{t}_{m}" for t in ("sse", "ws") for m in ("p50_ms", "p99_ms", "bytes_per_msg")
     }
-    | {"sse_server_cpu_s", "ws_server_cpu_s"},
+    | {"sse_server_cpu_s", "ws_server_cpu_s"}
+    | {f"{t}_bytes_per_msg@{s}" for t in ("sse", "ws") for s in claims.text.TEXT_SIZES},
     "longpoll_check": {"event_p50_ms", "check_p50_ms", "interval_s"},
     "sse_periodic_requests": {"requests", "bytes_up_after_first", "connections"},
 }
