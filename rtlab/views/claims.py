@@ -361,7 +361,7 @@ def _sse_periodic_requests(result: ClaimResult) -> go.Figure:
         )
     _titled(
         shown,
-        f"HTTP requests made by an SSE client while "
+        f"HTTP requests made by rtlab's Python SSE client while "
         f"{result.measured['rate_per_s']:g} messages/s flow",
         "time since connected (s)",
         "requests made so far (count)",
