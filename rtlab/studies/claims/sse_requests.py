@@ -98,8 +98,9 @@ def rule_sse_periodic_requests(figures: Mapping[str, float]) -> tuple[str, str]:
         f"Over {num(figures['seconds'])} s with {num(figures['rate_per_s'])} messages/s flowing, "
         f"rtlab's Python SSE client made {num(requests)} request(s) on {num(connections)} "
         f"connection(s) and sent {num(up)} bytes upstream after its first request; repeated "
-        f"requests appear only when the server ends the response ({num(figures['closing_server_requests'])} "
-        f"requests against a server that closes after each event, like seed 001's example). "
+        f"requests appear only when the server ends the response "
+        f"({num(figures['closing_server_requests'])} requests against a server that closes "
+        f"after each event, like seed 001's example). "
         f"The client is rtlab's Python SSE client, not a browser's EventSource; what a "
         f"browser sends is not measured here yet."
     )
