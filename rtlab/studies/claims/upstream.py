@@ -215,7 +215,7 @@ def rule_upstream_rate(figures: Mapping[str, float]) -> tuple[str, str]:
     latency = "; ".join(
         f"{num(r)}/s {num(figures[f'ws_p50_ms@{r:g}'])} vs "
         f"{num(figures[f'post_p50_ms@{r:g}'])} ms, "
-        f"{num(figures[f'post_connections_per_msg@{r:g}'])} new connections per POST"
+        f"{num(figures[f'post_connections_per_msg@{r:g}'])} new connection(s) per POST"
         for r in rates
     )
     parts = (

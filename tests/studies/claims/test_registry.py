@@ -1,6 +1,6 @@
 """The list of claims and running it: evaluate and evaluate_all with instant
 fake claims, then every real claim measured in quick mode (once per claim,
-~40 s in all), checked for sane figures and a readable plot.
+~50 s in all), checked for sane figures and a readable plot.
 
 Rules and measurements are separate functions so that a verdict can be tested
 without timing noise: each claim's own test module feeds its rule synthetic
