@@ -19,11 +19,11 @@ from plotly.subplots import make_subplots
 from rtlab.studies.claims import ClaimResult, Entry
 from rtlab.studies.claims.base import num
 from rtlab.studies.claims.binary import BASE64_FACTOR, BINARY_SIZES
-from rtlab.studies.claims.idle import IDLE_CONDITIONS, IDLE_TIMEOUT
+from rtlab.studies.claims.idle import IDLE_CONDITIONS
 from rtlab.studies.claims.longpoll_check import CHECK_INTERVAL
 from rtlab.studies.claims.ranking import RANKED, RANKING_POLL_INTERVAL
 from rtlab.studies.claims.reconnect import RECONNECT_VARIANTS
-from rtlab.studies.claims.text import TEXT_LABELS, TEXT_TECHNIQUES
+from rtlab.studies.claims.text import TEXT_LABELS, TEXT_TECHNIQUES, sizes_in
 from rtlab.studies.claims.upstream import rates_in
 from rtlab.studies.experiments import CPU_TICK_S, resolved_cpu
 from rtlab.views.plots import COLORS, LOG_AXIS
@@ -149,6 +149,12 @@ def _binary(result: ClaimResult) -> go.Figure:
     sizes = list(BINARY_SIZES)
     series = [
         ("sse_per_byte", "SSE: base64 text in the JSON envelope", COLORS["sse"], "solid"),
+        (
+            "sse_plain_per_byte",
+            "SSE: text of the same length (no encoding)",
+            COLORS["sse"],
+            "dashdot",
+        ),
         ("ws_text_per_byte", "WebSocket text frame: the same base64", COLORS["ws"], "solid"),
         ("ws_binary_per_byte", "WebSocket binary frame: raw bytes", COLORS["ws"], "dash"),
     ]
@@ -169,7 +175,7 @@ def _binary(result: ClaimResult) -> go.Figure:
     )
     _titled(
         shown,
-        "Cost of sending random bytes: wire bytes per payload byte",
+        "Cost of sending random bytes: steady-state wire bytes per payload byte",
         "payload size (bytes, log scale)",
         "bytes on the wire per payload byte (log scale)",
         "how the bytes travel",
@@ -216,12 +222,13 @@ def _reconnect(result: ClaimResult) -> go.Figure:
 def _ws_idle(result: ClaimResult) -> go.Figure:
     f = result.measured
     shown = go.Figure()
-    labels = [label for label, _, _ in IDLE_CONDITIONS.values()]
+    labels = list(IDLE_CONDITIONS.values())
     for measure, name in (("idle_closes", "closed for idleness"), ("reconnects", "reconnects")):
         shown.add_bar(x=labels, y=[f[f"{key}_{measure}"] for key in IDLE_CONDITIONS], name=name)
     _titled(
         shown,
-        f"An idle WebSocket for {f['seconds']:g} s (intermediary idle timeout {IDLE_TIMEOUT:g} s)",
+        f"An idle WebSocket for {num(f['seconds'])} s (proxy idle timeout "
+        f"{num(f['idle_timeout_s'])} s, pings every {num(f['heartbeat_s'])} s)",
         "condition",
         "count over the run (connections)",
         "measure",
@@ -233,16 +240,20 @@ def _ws_idle(result: ClaimResult) -> go.Figure:
 def _upstream(result: ClaimResult) -> go.Figure:
     f = result.measured
     rates = rates_in(f)
-    shown = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=["bytes per upstream message", "send → subscriber median latency"],
-    )
+    panels = {  # measure: (panel title, axis title)
+        "bytes": ("bytes per upstream message", "wire bytes per message (B, both ways)"),
+        "p50_ms": ("send → subscriber median latency", "median latency (ms)"),
+        "connections_per_msg": (
+            "new TCP connections per upstream message",
+            "connections opened per message",
+        ),
+    }
+    shown = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for t, _ in panels.values()])
     designs = {
         "ws": ("WebSocket (one socket)", COLORS["ws"]),
         "post": ("SSE + POST", COLORS["sse"]),
     }
-    for col, measure in enumerate(("bytes", "p50_ms"), start=1):
+    for col, (measure, (_, axis)) in enumerate(panels.items(), start=1):
         for design, (name, color) in designs.items():
             shown.add_scatter(
                 x=rates,
@@ -263,19 +274,20 @@ def _upstream(result: ClaimResult) -> go.Figure:
             row=1,
             col=col,
         )
-        shown.update_yaxes(rangemode="tozero", row=1, col=col)
-    shown.update_yaxes(title_text="wire bytes per message (B, both ways)", row=1, col=1)
-    shown.update_yaxes(title_text="median latency (ms)", row=1, col=2)
+        shown.update_yaxes(title_text=axis, rangemode="tozero", row=1, col=col)
     shown.update_layout(
-        title="Client → server messages on 4G: WebSocket vs SSE + separate POSTs",
+        title="Client → server messages on 4G: WebSocket vs SSE + separate POSTs "
+        f"(keep-alive connections closed after {num(f['keepalive_s'])} s idle)",
         legend_title="design",
     )
     return shown
 
 
 def _sse_vs_ws_text(result: ClaimResult) -> go.Figure:
-    """One panel per measure of TEXT_LABELS; a server CPU counted in clock ticks
-    gets error bars of one tick, so that 6 ticks against 7 do not read as a gap."""
+    """One panel per measure of TEXT_LABELS; the bytes panel draws the
+    steady-state bytes per message against the text size (what the rule
+    reads), one line per technique. A server CPU counted in clock ticks gets
+    error bars of one tick, so that 6 ticks against 7 do not read as a gap."""
     f = result.measured
     shown = _technique_bars(
         [
@@ -286,6 +298,7 @@ def _sse_vs_ws_text(result: ClaimResult) -> go.Figure:
         f"{num(f['rate_per_s'])} msg/s, 4G, server in its own process",
         TEXT_TECHNIQUES,
     )
+    _bytes_by_size(shown, f, list(TEXT_LABELS).index("bytes_per_msg"))
     cpu = pd.Series([f["sse_server_cpu_s"], f["ws_server_cpu_s"]])
     if resolved_cpu(cpu).isna().any():
         panel = list(TEXT_LABELS).index("server_cpu_s")
@@ -297,6 +310,43 @@ def _sse_vs_ws_text(result: ClaimResult) -> go.Figure:
             panel
         ].text = f"server CPU (± one {CPU_TICK_S * 1000:g} ms clock tick)"
     return shown
+
+
+def _bytes_by_size(shown: go.Figure, f: Mapping[str, float], panel: int) -> None:
+    """Replace panel `panel`'s bars by each technique's steady-state bytes per
+    message at each text size (log axes, sizes as ticks)."""
+    axis = f"x{panel + 1}"
+    shown.data = [trace for trace in shown.data if trace.xaxis != axis]
+    sizes = sizes_in(f)
+    row, col = panel // 2 + 1, panel % 2 + 1
+    for technique in TEXT_TECHNIQUES:
+        shown.add_scatter(
+            x=sizes,
+            y=[f[f"{technique}_bytes_per_msg@{size}"] for size in sizes],
+            name=technique,
+            legendgroup=technique,
+            showlegend=False,
+            mode="lines+markers",
+            line={"color": COLORS.get(technique)},
+            row=row,
+            col=col,
+        )
+    shown.update_xaxes(
+        title_text="text per message (characters, log scale)",
+        type="log",
+        tickvals=sizes,
+        ticktext=[f"{size:,}" for size in sizes],
+        row=row,
+        col=col,
+    )
+    shown.update_yaxes(
+        title_text="steady-state wire bytes per message (B, log scale)",
+        rangemode="normal",
+        **LOG_AXIS,
+        row=row,
+        col=col,
+    )
+    shown.layout.annotations[panel].text = "wire bytes per message, by text size"
 
 
 def _longpoll_check(result: ClaimResult) -> go.Figure:
@@ -340,7 +390,7 @@ def _sse_periodic_requests(result: ClaimResult) -> go.Figure:
         )
     _titled(
         shown,
-        f"HTTP requests made by an SSE client while "
+        f"HTTP requests made by rtlab's Python SSE client while "
         f"{result.measured['rate_per_s']:g} messages/s flow",
         "time since connected (s)",
         "requests made so far (count)",

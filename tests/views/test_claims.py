@@ -111,3 +111,14 @@ def test_catalogue_table_keeps_long_rules_whole() -> None:
 def test_catalogue_table_of_the_catalogue_has_a_row_per_entry() -> None:
     frame = claim_views.catalogue_table(claims.CATALOGUE).data
     assert list(frame["id"]) == [entry.id for entry in claims.CATALOGUE]
+
+
+def test_sse_vs_ws_text_figure_draws_steady_state_bytes_against_the_text_size() -> None:
+    figure = claim_views.figure(text_result())
+    lines = [trace for trace in figure.data if trace.xaxis == "x3"]
+    assert [(t.name, list(t.x), list(t.y)) for t in lines] == [
+        ("sse", [16, 64, 1024, 16384], [129.0, 177.0, 1140.0, 16502.0]),
+        ("ws", [16, 64, 1024, 16384], [96.0, 146.0, 1108.0, 16469.0]),
+    ]
+    assert figure.layout.annotations[2].text == "wire bytes per message, by text size"
+    assert figure.layout.xaxis3.title.text == "text per message (characters, log scale)"

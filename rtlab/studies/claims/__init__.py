@@ -21,7 +21,7 @@ any); `registry.CLAIMS` lists the claims measured; `base` holds the shared
 types and rule helpers, `harness` the delivery recorder and waits the claims
 still carry themselves.
 
-    results = claims.evaluate_all()   # RTLAB_QUICK=1: the quick runs (~40 s), a progress bar
+    results = claims.evaluate_all()   # RTLAB_QUICK=1: the quick runs (~50 s), a progress bar
     views.claims.table(results)       # claim, source, verdict, evidence; .data: the frame
     views.claims.figure(results[0])   # the plot of one claim's figures
 

@@ -1,6 +1,8 @@
 """What the claims share on top of `rtlab.runs`: waiting for clients to be
-subscribed, the seeded link of a network profile, and one summary figure per
-technique from a few experiment scenarios.
+subscribed, the seeded link of a network profile, one summary figure per
+technique from a few experiment scenarios, and the steady-state wire bytes per
+message of SSE and WebSocket (handshakes and preludes left out, so a run's
+length does not change the figure).
 """
 
 from __future__ import annotations
@@ -8,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from rtlab.clients import Client
+from rtlab.clients import Client, SSEClient, WSClient
 from rtlab.env import timeout_factor
-from rtlab.netem import LinkSettings
+from rtlab.lab import Lab
+from rtlab.netem import LinkSettings, Relay
 from rtlab.profiles import get_profile
+from rtlab.runs.record import recording
 from rtlab.runs.wait import require
 from rtlab.studies.experiments import Scenario, arun_many
 
-__all__ = ["connected", "link", "summary_figures", "until"]
+__all__ = ["connected", "link", "steady_bytes", "summary_figures", "until"]
 
 
 def link(network: str = "4g", **overrides: Any) -> LinkSettings:
@@ -46,3 +50,30 @@ async def summary_figures(
         for scenario in scenarios
         for measure in measures
     }
+
+
+async def steady_bytes(
+    lab: Lab, relay: Relay, topic: str, payloads: Sequence[Any]
+) -> tuple[dict[str, float], dict[str, list[Any]]]:
+    """Publish `payloads` to an SSE and a WebSocket client behind `relay`,
+    counting only after both are subscribed: each one's downstream wire bytes
+    per message (`{"sse": B, "ws": B}`, HTTP chunk and protocol framing and
+    rtlab's JSON envelope included) and the data each delivered, in order."""
+    clients: list[Client] = [
+        SSEClient(relay.url, topic, after=0),
+        WSClient(relay.url, topic, after=0),
+    ]
+    async with recording(clients) as collectors:
+        await connected(clients)
+        relay.reset_counters()  # count the messages, not the handshakes
+        for payload in payloads:
+            await lab.apublish(topic, payload)
+        count = len(payloads)
+        await until(lambda: all(len(c.messages()) >= count for c in collectors), 10, topic)
+        data = {
+            name: [m.data for m in c.messages()]
+            for name, c in zip(("sse", "ws"), collectors, strict=True)
+        }
+    wire = relay.totals()
+    per_message = {name: wire[name]["bytes_down"] / count for name in ("sse", "ws")}
+    return per_message, data

@@ -1,7 +1,13 @@
 """Seed 001: once SSE is connected, the browser keeps asking the server
 periodically. Measured as the HTTP requests and upstream bytes of rtlab's SSE
 client while messages flow, against rtlab's server (the response stays open)
-and against one that ends the response after each event (seed 001's example)."""
+and against one that ends the response after each event (seed 001's example).
+
+The client is rtlab's Python `SSEClient` (aiohttp), not a browser's
+`EventSource`: the verdict says what the protocol and that client do, and
+the evidence says so. What a browser's EventSource sends while connected is
+not measured yet (a later step, in headless Chromium).
+"""
 
 from __future__ import annotations
 
@@ -73,9 +79,10 @@ async def measure_sse_periodic_requests(quick: bool) -> Measurement:
 
 
 def rule_sse_periodic_requests(figures: Mapping[str, float]) -> tuple[str, str]:
-    """Does not hold if the client made one request, on one connection, and sent
-    nothing more upstream while messages flowed; holds if it sent further
-    requests (more than one per 10 s) on its own; depends otherwise."""
+    """Judges the client measured (rtlab's Python SSE client, see the module):
+    does not hold if it made one request, on one connection, and sent nothing
+    more upstream while messages flowed; holds if it sent further requests
+    (more than one per 10 s) on its own; depends otherwise."""
     requests, up, connections = (
         figures["requests"],
         figures["bytes_up_after_first"],
@@ -89,10 +96,12 @@ def rule_sse_periodic_requests(figures: Mapping[str, float]) -> tuple[str, str]:
         verdict = "depends"
     evidence = (
         f"Over {num(figures['seconds'])} s with {num(figures['rate_per_s'])} messages/s flowing, "
-        f"the SSE client made {num(requests)} request(s) on {num(connections)} connection(s) "
-        f"and sent {num(up)} bytes upstream after its first request; repeated requests appear "
-        f"only when the server ends the response ({num(figures['closing_server_requests'])} "
-        f"requests against a server that closes after each event, like seed 001's example). "
-        f"What a browser's EventSource sends is checked in the browser notebook."
+        f"rtlab's Python SSE client made {num(requests)} request(s) on {num(connections)} "
+        f"connection(s) and sent {num(up)} bytes upstream after its first request; repeated "
+        f"requests appear only when the server ends the response "
+        f"({num(figures['closing_server_requests'])} requests against a server that closes "
+        f"after each event, like seed 001's example). "
+        f"The client is rtlab's Python SSE client, not a browser's EventSource; what a "
+        f"browser sends is not measured here yet."
     )
     return verdict, evidence

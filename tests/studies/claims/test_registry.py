@@ -1,6 +1,6 @@
 """The list of claims and running it: evaluate and evaluate_all with instant
 fake claims, then every real claim measured in quick mode (once per claim,
-~40 s in all), checked for sane figures and a readable plot.
+~50 s in all), checked for sane figures and a readable plot.
 
 Rules and measurements are separate functions so that a verdict can be tested
 without timing noise: each claim's own test module feeds its rule synthetic
@@ -116,7 +116,7 @@ EXPECTED_KEYS = {
     "ranking": {f"{t}_{m}" for t in claims.ranking.RANKED for m in ("p50_ms", "bytes_per_msg")},
     "sse_binary": {
         f"{p}_{s}"
-        for p in ("sse_per_byte", "ws_text_per_byte", "ws_binary_per_byte")
+        for p in ("sse_per_byte", "sse_plain_per_byte", "ws_text_per_byte", "ws_binary_per_byte")
         for s in claims.binary.BINARY_SIZES
     }
     | {"raw_sse_intact"},
@@ -125,18 +125,20 @@ EXPECTED_KEYS = {
     },
     "ws_idle": {
         f"{c}_{m}" for c in ("no_hb", "hb", "direct") for m in ("idle_closes", "reconnects")
-    },
+    }
+    | {"idle_timeout_s", "heartbeat_s"},
     "upstream_rate": {
         f"{d}_{m}@{r:g}"
         for d in ("ws", "post")
-        for m in ("bytes", "p50_ms")
+        for m in ("bytes", "p50_ms", "connections_per_msg")
         for r in claims.upstream.UPSTREAM_RATES_QUICK
     }
-    | {"post_cold_ms"},
+    | {"post_cold_ms", "keepalive_s"},
     "sse_vs_ws_text": {
         f"{t}_{m}" for t in ("sse", "ws") for m in ("p50_ms", "p99_ms", "bytes_per_msg")
     }
-    | {"sse_server_cpu_s", "ws_server_cpu_s"},
+    | {"sse_server_cpu_s", "ws_server_cpu_s"}
+    | {f"{t}_bytes_per_msg@{s}" for t in ("sse", "ws") for s in claims.text.TEXT_SIZES},
     "longpoll_check": {"event_p50_ms", "check_p50_ms", "interval_s"},
     "sse_periodic_requests": {"requests", "bytes_up_after_first", "connections"},
     "tcp_setup": {

@@ -28,7 +28,10 @@ def test_sse_periodic_requests_rule(
     }
     verdict, evidence = sse_requests.rule_sse_periodic_requests(figures)
     assert verdict == expected
-    assert "browser notebook" in evidence
+    assert "rtlab's Python SSE client made" in evidence
+    assert "not a browser's EventSource; what a browser sends is not measured here yet." in (
+        evidence
+    )
 
 
 def test_sse_periodic_requests_figures() -> None:
