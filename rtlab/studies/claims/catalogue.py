@@ -248,12 +248,14 @@ _SEED_000 = (
         SEED_000,
         "从性能方面考虑，WebSocket>长连接SSE>长轮询>短轮询",
         "For performance, WebSocket > SSE > long polling > short polling.",
-        f"{FOUR_G}, 20 msg/s, short polling every 1 s; median latency and steady-state wire "
-        "bytes per message; at least 100 messages per technique",
-        "each adjacent step of the order on each measure is a win when the first is lower "
-        "by more than 10 %, a tie within it, else a loss; holds if every step is a win on at "
-        "least one measure and a loss on none; does not hold if no step is a win; depends "
-        "otherwise, naming the steps that tie or lose",
+        "the 4G profile (60 ms RTT, 12 Mbit/s), 20 msg/s, short polling every 1 s, one "
+        "client per technique; median latency and wire bytes per message",
+        "each adjacent pair of the order (ws, sse, longpoll, poll) on median latency "
+        "and wire bytes per message: tied within 10 % (or 2 ms, 1 B), else the lower is "
+        "better; a pair beats when the first is better on some measure and worse on "
+        "none; holds if every pair beats; does not hold if some pair is tied on both or "
+        "reversed; depends if the only exceptions are trade-offs (each better on one "
+        "measure)",
         _uses(PYTHON, CAPTURE),
         measured_by="ranking",
         also=((SEED_002, "可能较高，受限于 HTTP 请求-响应模式"),),
@@ -280,14 +282,13 @@ _SEED_001 = (
         SEED_001,
         "连接建立之后浏览器会周期性地发送消息至服务器询问",
         "Once SSE is connected, the browser keeps asking the server periodically.",
-        "Chromium's EventSource (the claim is about the browser; rtlab's Python SSE client "
-        "stands in today) for 15 s while 10 msg/s flow, against rtlab's server (the "
-        "response stays open) and one that ends the response after each event (seed 001's "
-        "example); requests and upstream bytes from a capture",
+        "rtlab's Python SSE client (a stand-in: Chromium's EventSource is not measured "
+        "here yet) for a few seconds while 10 msg/s flow through the 4G relay; "
+        "requests, connections and upstream bytes counted by the relay",
         "holds if the client sends further requests on its own (more than one per 10 s) "
-        "with upstream bytes while the response stays open; does not hold if it makes one "
-        "request on one connection and sends nothing more upstream; depends otherwise "
-        "(e.g. it asks again only when the server ends the response)",
+        "while the response stays open; does not hold if it makes one request on one "
+        "connection and sends nothing more upstream while messages flow; depends "
+        "otherwise",
         _uses(CHROMIUM, CAPTURE),
         measured_by="sse_periodic_requests",
     ),
@@ -546,12 +547,13 @@ _SEED_003 = (
         SEED_003,
         "用SSE传输二进制数据时数据会变大",
         "Sent over SSE, binary data gets bigger, so for much binary data WebSocket is better.",
-        "random payloads of 64, 1,024 and 16,384 B, 20 each: base64 over SSE, an encoding "
-        "escaping only what SSE cannot carry (CR, LF, invalid UTF-8: seed 003's "
-        "对它们进行转码并不难), and raw WebSocket binary frames; steady-state downstream bytes",
-        "holds if the cheapest SSE encoding tried costs at least 10 % more wire bytes per "
-        "payload byte than raw WebSocket binary frames at every size; does not hold if one "
-        "costs at most 5 % more at some size of 1,024 B or more; depends otherwise",
+        "random payloads of 16, 64, 1,024 and 16,384 B through a spec-conforming SSE "
+        "decoder raw, and base64 in the JSON envelope over SSE, against text of the "
+        "same length and WebSocket binary frames; steady-state downstream bytes per "
+        "message",
+        "does not hold if raw bytes come out of an SSE data field intact, or if base64 "
+        "adds at most 10 % to the whole SSE message at every size; holds if it adds "
+        "more than 10 % at every size; depends otherwise, giving the sizes on each side",
         PYTHON,
         measured_by="sse_binary",
     ),
@@ -561,13 +563,15 @@ _SEED_003 = (
         "如果需要以1次/秒或者更快的频率向服务端传输数据，那应该用WebSocket",
         "At one client-to-server message a second or more WebSocket beats SSE + separate "
         "Ajax POSTs; 0.2-1/s is a grey zone; below about 0.2/s they hardly differ.",
-        f"{FOUR_G}, upstream rates 0.1, 0.2, 1 and 5 msg/s; WebSocket against SSE + POST on "
-        "a keep-alive connection; steady-state bytes per second and server CPU per second "
-        "per client",
-        "the designs differ at a rate when SSE + POST's extra cost over WebSocket exceeds "
-        "1 kB/s of wire or 1 % of a server core per client; holds if they differ at 1 and "
-        "5/s and not at 0.1 and 0.2/s; does not hold if they differ at every rate or at "
-        "none; depends otherwise, giving the rate where the extra cost crosses the budget",
+        "the 4G profile (60 ms RTT, 12 Mbit/s), upstream messages at 0.15, 1 and 10/s "
+        "(quick; 0.1 to 10/s in a full run); WebSocket against SSE + POST through a "
+        "server that closes keep-alive connections idle for 5 s (Node.js's and Apache's "
+        "default)",
+        "at a rate the designs differ if SSE + POST's median latency is more than 10 % "
+        "and 5 ms from WebSocket's, or it opens a new connection for half its messages "
+        "or more; holds if they differ at every rate of 1/s or more and at no rate of "
+        "0.2/s or less; does not hold if neither part is true; depends if one is, "
+        "giving where they cross",
         _uses(PYTHON, PROCESS),
         measured_by="upstream_rate",
         also=((SEED_003, "频率低于0.2次/秒左右时，两者差别不大"),),
@@ -591,11 +595,14 @@ _SEED_003 = (
         SEED_003,
         "延迟、带宽、服务器负载等都没有区别",
         "For text, SSE and WebSocket do not differ in latency, bandwidth or server load.",
-        f"10 and 20 clients of each, 1 and 20 msg/s of text, {FOUR_G}, {PROCESS}; {STEADY}",
-        "the two agree on a measure within 10 % (or 5 ms) of median latency, 10 % (or 20 B) "
-        "of steady-state bytes per message, 20 % (or two 10 ms clock ticks) of server CPU; "
-        "holds if they agree on every measure under every condition; does not hold if they "
-        "differ on some measure under every condition; depends otherwise, naming where",
+        "10 clients of each (20 in a full run), 20 msg/s of text on the 4G profile (60 "
+        "ms RTT, 12 Mbit/s), server in its own process; steady-state bytes per message "
+        "at 16, 64, 1,024 and 16,384 characters",
+        "median and p99 latency agree within 10 % or 2 ms and 20 % or 5 ms, server CPU "
+        "within 25 % or 0.05 s, bytes per message at a size within 10 %; does not hold "
+        "if latency or CPU differs, or the bytes differ at every size; holds if "
+        "everything agrees at every size; depends if only the bytes differ, and only at "
+        "some sizes",
         _uses(PYTHON, PROCESS),
         measured_by="sse_vs_ws_text",
         also=(
@@ -684,14 +691,13 @@ _SEED_004 = (
         SEED_004,
         "消息连接后如果长时间没有消息通信，连接便会自动断开，需要发送心跳包",
         "A WebSocket left without messages for long is dropped, so heartbeats are needed.",
-        "Chromium's WebSocket and the Python client left silent for 5 min on a direct path "
-        "(no intermediary), with and without server pings; beside it, intermediaries with "
-        "60 s and 5 min idle timeouts (as NAT boxes and proxies use)",
-        "holds if the silent WebSocket is closed for idleness on the direct path (WebSocket "
-        "itself, at either end, drops it); does not hold if it stays open there; the "
-        "intermediaries show whether pings at half their timeout keep it open (evidence, "
-        "not the verdict: the lab chooses those timeouts); depends if it closes directly "
-        "only with some client",
+        "a WebSocket left silent behind a proxy that closes connections idle for 2 s "
+        "(nginx's 60 s proxy_read_timeout scaled by 1/30), with pings every 0.83 s "
+        "(Socket.IO's 25 s, scaled) and without; for 5 s (12 s in a full run); a direct "
+        "path beside it",
+        "holds if the idle socket was dropped without heartbeats and survived with "
+        "them; does not hold if it survived without heartbeats; depends if it was "
+        "dropped with heartbeats too (on the ping interval against the proxy's timeout)",
         _uses(CHROMIUM, PYTHON),
         measured_by="ws_idle",
     ),
