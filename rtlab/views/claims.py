@@ -441,6 +441,53 @@ def _sse_worker(result: ClaimResult) -> go.Figure:
     return shown
 
 
+def _sse_no_cors(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    cases = {"refused": "origin not allowed", "allowed": "origin in the CORS allow-list"}
+    shown = go.Figure()
+    for name, label in (
+        ("server_sse_messages_sent", "sent by the server"),
+        ("es_messages", "read by the page"),
+    ):
+        shown.add_bar(
+            x=list(cases.values()),
+            y=[measured.get(f"{case}_{name}", math.nan) for case in cases],
+            name=label,
+        )
+    _titled(
+        shown,
+        "A cross-origin EventSource in Chromium",
+        "the server's CORS setting",
+        "messages",
+        "messages",
+        yaxis_rangemode="tozero",
+    )
+    return shown
+
+
+def _sse_six_connections(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    bars = {
+        "EventSources opened at once": measured.get("opened_at_once", math.nan),
+        "EventSources that waited for a close": measured.get("waited_for_close", math.nan),
+        "WebSockets opened beside six streams": measured.get(
+            "websockets_open_with_six_streams", math.nan
+        ),
+    }
+    shown = go.Figure()
+    for label, value in bars.items():
+        shown.add_bar(x=[label], y=[value], name=label)
+    _titled(
+        shown,
+        f"{measured.get('streams', math.nan):g} EventSources to one origin in Chromium (HTTP/1.1)",
+        "connections",
+        "count",
+        "connections",
+        yaxis_rangemode="tozero",
+    )
+    return shown
+
+
 _DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "ranking": _ranking,
     "sse_binary": _binary,
@@ -452,4 +499,6 @@ _DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "sse_periodic_requests": _sse_periodic_requests,
     "tcp_setup": _tcp_setup,
     "sse_worker": _sse_worker,
+    "sse_no_cors": _sse_no_cors,
+    "sse_six_connections": _sse_six_connections,
 }

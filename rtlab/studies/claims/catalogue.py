@@ -418,14 +418,16 @@ _SEED_002 = (
         "连接数 HTTP/1.1 6 个",
         "Over HTTP/1.1 a browser keeps at most six SSE connections to one origin, while "
         "WebSocket supports many at once.",
-        "Chromium, one page, the lab over HTTP/1.1 on loopback: 7 and 12 EventSources to one "
-        "origin, then 12 WebSockets to it; each must deliver within 2 s",
-        "holds if exactly 6 EventSources to one origin deliver and the rest wait until one "
-        "closes, while all 12 WebSockets deliver; does not hold if a 7th EventSource "
-        "delivers at once, or WebSockets are held back as well; depends otherwise (e.g. a "
-        "limit other than 6), giving the counts",
+        "Chromium, one page, the lab over HTTP/1.1 on loopback: 7 EventSources to one "
+        "origin, the page closing one after 0.3 s; then 7 WebSockets to it beside six "
+        "open streams",
+        "holds if exactly 6 EventSources open at once, the rest wait until the page "
+        "closes one, and every WebSocket opens beside the six streams; does not hold if "
+        "more than 6 open at once or the WebSockets are held back too; depends "
+        "otherwise (a limit other than 6), giving the counts",
         CHROMIUM,
         also=((SEED_002, "可同时支持大量连接"),),
+        measured_by="sse_six_connections",
     ),
     Entry(
         "sse_http2",
@@ -707,11 +709,13 @@ _SEED_004 = (
         "SSE不支持CORS，参数url就是服务器网址，必须与当前网页的网址在同一个网域（domain）",
         "SSE does not support CORS: the EventSource URL must be on the page's own origin.",
         "Chromium: a page on one origin opens an EventSource to a lab on another port, "
-        "without and with the page's origin in the lab's CORS allow-list",
-        "holds if the cross-origin EventSource fails even with Access-Control-Allow-Origin "
-        "naming the page; does not hold if it delivers with the header (failing only "
-        "without it); depends otherwise",
+        "without and with the page's origin in the lab's CORS allow-list; 3 messages "
+        "published to each",
+        "holds if the cross-origin EventSource gets no message even when the server "
+        "allows the page's origin; does not hold if it gets the messages when allowed "
+        "(and none when not); depends otherwise",
         CHROMIUM,
+        measured_by="sse_no_cors",
     ),
 )
 

@@ -10,6 +10,7 @@ from rtlab.env import quick_mode
 from rtlab.runs.progress import progress_bar
 from rtlab.studies.claims import (
     binary,
+    browser_limits,
     idle,
     longpoll_check,
     ranking,
@@ -100,6 +101,20 @@ CLAIMS: dict[str, Claim] = {
             "seed 003",
             workers.measure_sse_worker,
             workers.rule_sse_worker,
+        ),
+        Claim(
+            "sse_no_cors",
+            "SSE does not support CORS: the server must be on the page's own origin.",
+            "seed 004",
+            browser_limits.measure_sse_no_cors,
+            browser_limits.rule_sse_no_cors,
+        ),
+        Claim(
+            "sse_six_connections",
+            "Over HTTP/1.1 a browser opens at most 6 SSE connections to one host.",
+            "seed 002",
+            browser_limits.measure_sse_six_connections,
+            browser_limits.rule_sse_six_connections,
         ),
     )
 }
