@@ -80,7 +80,7 @@ def test_counts_and_no_losses(result: LoadResult) -> None:
 
 def _documented(section: str) -> set[str]:
     """Column names in the first cells of the tables under `### section` in data/schema.md."""
-    text = SCHEMA.read_text().split("## load", 1)[1]
+    text = SCHEMA.read_text().split("\n## load\n", 1)[1].split("\n## ", 1)[0]
     body = re.split(r"^### ", text, flags=re.M)
     table = next(part for part in body if part.startswith(section))
     names: set[str] = set()
