@@ -136,7 +136,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _PoolServer(socketserver.TCPServer):
     allow_reuse_address = True
-    daemon_threads = True
 
     def __init__(self, workers: int) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

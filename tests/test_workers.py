@@ -36,11 +36,7 @@ async def test_each_stream_holds_a_worker_and_the_next_waits_for_one() -> None:
             await asyncio.sleep(0.2)  # the third stream starts from what comes next
             server.publish("t", {"n": 2})
             body = await asyncio.wait_for(waiting.content.readuntil(b"\n\n"), scaled(5))
-            assert (
-                body
-                == b'id: 2\ndata: {"type":"message","topic":"t","seq":2,"ts":'
-                + (body.split(b'"ts":', 1)[1])
-            )
+            assert body.startswith(b'id: 2\ndata: {"type":"message","topic":"t","seq":2,"ts":')
             assert body.endswith(b',"data":{"n":2}}\n\n')
             second.close()
             waiting.close()
