@@ -41,11 +41,11 @@ def table(results: Iterable[ClaimResult]) -> TextTable:
 
 def catalogue_table(entries: Iterable[Entry]) -> TextTable:
     """The claim catalogue, one row per entry in the order given, indexed by
-    seed number: id, the seed's words, the gloss, the rule, and the claim that
-    measures it today ("not yet" if none; "not testable here: why" if the lab
-    cannot). The quote, claim, rule and measured-by columns wrap, nothing is
-    cut. `.data` is the frame."""
-    columns = ["id", "quote", "claim", "rule", "measured by"]
+    seed number: id, the claim that measures it today ("not yet" if none; "not
+    testable here: why" if the lab cannot), the seed's words, the gloss and the
+    rule. The short columns come first so a narrow notebook shows them; the
+    others wrap, nothing is cut. `.data` is the frame."""
+    columns = ["id", "measured by", "quote", "claim", "rule"]
     rows = [
         {
             "seed": entry.seed.split("_", 1)[0],
@@ -58,7 +58,7 @@ def catalogue_table(entries: Iterable[Entry]) -> TextTable:
         for entry in entries
     ]
     frame = pd.DataFrame(rows, columns=["seed", *columns]).set_index("seed")
-    return TextTable(frame, wrap=("quote", "claim", "rule", "measured by"))
+    return TextTable(frame, wrap=("measured by", "quote", "claim", "rule"))
 
 
 def _measured_by(entry: Entry) -> str:

@@ -90,13 +90,13 @@ def test_catalogue_table_shows_every_entry_by_seed_in_order() -> None:
     )
     frame = shown.data
     assert frame.index.name == "seed" and list(frame.index) == ["000", "000", "003"]
-    assert list(frame.columns) == ["id", "quote", "claim", "rule", "measured by"]
+    assert list(frame.columns) == ["id", "measured by", "quote", "claim", "rule"]
     assert list(frame["measured by"]) == [
         "ranking",
         "not yet",
         "not testable here: no sample of real proxies here",
     ]
-    assert shown.wrap == ("quote", "claim", "rule", "measured by")
+    assert shown.wrap == ("measured by", "quote", "claim", "rule")
 
 
 def test_catalogue_table_keeps_long_rules_whole() -> None:
@@ -104,7 +104,7 @@ def test_catalogue_table_keeps_long_rules_whole() -> None:
     shown = claim_views.catalogue_table([_entry("k", "002_z.txt", rule=rule)])
     assert rule in shown._repr_html_() and "…" not in shown._repr_html_()
     assert " ".join(repr(shown).split()) == " ".join(
-        f"002 · k quote: 某个说法 claim: A claim. rule: {rule} measured by: not yet".split()
+        f"002 · k measured by: not yet quote: 某个说法 claim: A claim. rule: {rule}".split()
     )
 
 
