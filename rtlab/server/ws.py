@@ -119,7 +119,11 @@ async def ws(request: web.Request) -> web.StreamResponse:
     # header to a WebSocket, so a page can subscribe but not publish here).
     publisher = may_publish(request)
     sub = subscribe(request, after)
-    socket = await _accept(request, sub)
+    socket = _socket(request, sub)
+    try:
+        await socket.prepare(request)
+    except ConnectionError:  # the client went during the handshake: nothing to serve
+        return socket
     counters.open += 1
     flow = Flow(
         "ws",
@@ -139,8 +143,8 @@ async def ws(request: web.Request) -> web.StreamResponse:
     return socket
 
 
-async def _accept(request: web.Request, sub: Subscription) -> web.WebSocketResponse:
-    """Upgrade the request to a WebSocket whose headers say where `sub` starts."""
+def _socket(request: web.Request, sub: Subscription) -> web.WebSocketResponse:
+    """The WebSocket response for the request, its headers saying where `sub` starts."""
     settings = request.app[SETTINGS]
     socket = web.WebSocketResponse(
         heartbeat=settings.heartbeat,
@@ -155,7 +159,6 @@ async def _accept(request: web.Request, sub: Subscription) -> web.WebSocketRespo
         timeout=CLOSE_TIMEOUT,
     )
     socket.headers.update(cursor_header(sub))
-    await socket.prepare(request)
     return socket
 
 
