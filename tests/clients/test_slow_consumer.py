@@ -58,8 +58,11 @@ async def test_stalled_client_is_ended_with_a_reason_and_resumes(
     technique: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # A heartbeat longer than the test: a stalled WebSocket client answers no
+    # ping, so a short one would let aiohttp's pong timeout close the socket
+    # before the send limit does (and the client would not be told why).
     async with (
-        Lab(heartbeat=1.0, retry_ms=10, send_limit=LIMIT, history=100_000) as lab,
+        Lab(heartbeat=60.0, retry_ms=10, send_limit=LIMIT, history=100_000) as lab,
         CLIENTS[technique](lab.url, "slow", after=0) as client,
     ):
         items = aiter(client)
