@@ -48,7 +48,7 @@ from tests.notebook_session import (
 QUICK = {"RTLAB_QUICK": "1"}
 NOTEBOOKS = [path.stem for path in notebook_paths()]
 # 09 drives Chromium in every section. 07_claims uses it for one claim when it
-# is there and otherwise says that claim needs browser evidence, so it runs anyway.
+# is there and otherwise says that claim is not testable here, so it runs anyway.
 NEEDS_CHROMIUM = {"09_browser"}
 
 # Bounds: a quick-mode notebook takes 15-120 s on a busy 2-core machine.

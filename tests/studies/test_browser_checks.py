@@ -93,7 +93,7 @@ def test_the_browser_figures_settle_the_reconnect_claim() -> None:
         "ws_lost": 0.0,
         "ws_recover_ms": 60.0,
     }
-    assert rule_sse_reconnect(python_side)[0] == "needs browser evidence"
+    assert rule_sse_reconnect(python_side)[0] == "not testable here"
     browser_side = {"browser_eventsource_recovered": 1.0, "browser_ws_recovered": 0.0}
     verdict, evidence = rule_sse_reconnect(python_side | browser_side)
     assert verdict == "holds"

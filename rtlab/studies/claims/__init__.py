@@ -26,9 +26,9 @@ still carry themselves.
     views.claims.figure(results[0])   # the plot of one claim's figures
 
 Verdicts are "holds", "does not hold", "depends" (true under some measured
-conditions, not others; the evidence says which) and "needs browser evidence"
-(Python can only measure the protocol side; the browser notebook measures
-what EventSource and WebSocket do in a real browser).
+conditions, not others; the evidence says which) and "not testable here"
+(the instrument is missing on this machine, e.g. no Chromium for what a
+browser does; the evidence says which).
 """
 
 from rtlab.studies.claims.base import VERDICTS, Claim, ClaimResult, Measurement

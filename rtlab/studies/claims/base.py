@@ -26,7 +26,7 @@ __all__ = [
     "within",
 ]
 
-VERDICTS = ("holds", "does not hold", "depends", "needs browser evidence")
+VERDICTS = ("holds", "does not hold", "depends", "not testable here")
 
 Measured = dict[str, float]
 Series = dict[str, list[float]]

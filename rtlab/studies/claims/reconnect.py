@@ -101,7 +101,7 @@ async def measure_sse_reconnect(quick: bool) -> Measurement:
 async def _browser_reconnect_figures() -> Measured:
     """What a page's own `EventSource` and a plain `WebSocket` do when the server
     drops them, in headless Chromium (`rtlab.studies.browser_checks`); nothing when no
-    Chromium is installed, and the claim then says it needs browser evidence."""
+    Chromium is installed, and the claim is then not testable here."""
     from rtlab.studies import browser, browser_checks
 
     try:
@@ -132,7 +132,10 @@ def rule_sse_reconnect(figures: Mapping[str, float]) -> tuple[str, str]:
     )
     browser_keys = ("browser_eventsource_recovered", "browser_ws_recovered")
     if not all(key in figures for key in browser_keys):
-        return "needs browser evidence", evidence + " What EventSource does is not measured here."
+        return "not testable here", (
+            evidence + " What EventSource does needs a browser, and no Chromium was found "
+            "(Debian package chromium)."
+        )
     eventsource, plain_ws = (figures[key] >= 1 for key in browser_keys)
     verdict = (
         "holds"
