@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Percentiles", "median", "percentile", "percentiles"]
+__all__ = ["MIN_P99_SAMPLES", "Percentiles", "median", "percentile", "percentiles"]
+
+MIN_P99_SAMPLES = 100  # below this many samples a p99 is little more than the maximum
 
 
 def _finite(values: Iterable[float]) -> np.ndarray:

@@ -47,8 +47,9 @@ from rtlab.runs.columns import header, readable, rounded
 from rtlab.runs.hosts import ServerHandle, start_server
 from rtlab.runs.progress import progress_bar
 from rtlab.runs.record import recording
-from rtlab.runs.rows import DELIVERY_TYPES
+from rtlab.runs.rows import DELIVERY_TYPES, RUN_COLUMNS
 from rtlab.runs.schedule import Schedule
+from rtlab.runs.stats import MIN_P99_SAMPLES
 from rtlab.runs.store import DATA_DIR, environment
 from rtlab.techniques import TECHNIQUES
 
@@ -115,10 +116,39 @@ class Scenario:
 
 
 #: What `Result.table()` shows unless told otherwise.
-TABLE_COLUMNS = ("delivered", "losses", "p50_ms", "p99_ms", "requests_per_msg", "bytes_per_msg")
+SETUP_TOTALS = ("bytes_up", "bytes_down", "connections")  # the relay's, before the first publish
+TABLE_COLUMNS = (
+    "delivered",
+    "losses",
+    "latency_n",
+    "p50_ms",
+    "p99_ms",
+    "requests_per_msg",
+    "setup_bytes_per_conn",
+    "steady_bytes_per_msg",
+)
 
 CPU_TICK_S = 0.01  # psutil reads CPU times from /proc in clock ticks of 1/100 s
 CPU_MIN_TICKS = 20  # a figure counted in ticks is kept from 20 of them (within 5 %)
+
+
+def _bytes_split(runs: pd.DataFrame, delivered: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Wire bytes split into connection set-up and steady state.
+
+    Set-up is what crossed the relay once the clients were connected and before
+    the first publish (handshakes, request and response headers, preludes,
+    the polls or pings of that idle moment), per connection then open; steady
+    state is everything after, per delivered message, so a run's length does
+    not change it. Runs recorded before the split (no `setup_*` columns), and
+    browser runs (no relay), give NaN.
+    """
+    if not {"setup_bytes_up", "setup_bytes_down", "setup_connections"} <= set(runs):
+        nan = pd.Series(float("nan"), index=runs.index)
+        return nan, nan
+    setup = runs["setup_bytes_up"] + runs["setup_bytes_down"]
+    steady = runs["bytes_up"] + runs["bytes_down"] - setup
+    connections = runs["setup_connections"].where(runs["setup_connections"] > 0)
+    return setup / connections, steady / delivered
 
 
 def resolved_cpu(seconds: pd.Series) -> pd.Series:
@@ -186,10 +216,15 @@ class Result:
             ]
         ].copy()
         table["p50_ms"] = lat.median()
-        table["p99_ms"] = lat.quantile(0.99)
+        table["latency_n"] = lat.count()
+        # a p99 from fewer samples is little more than their maximum
+        table["p99_ms"] = lat.quantile(0.99).where(table["latency_n"] >= MIN_P99_SAMPLES)
         delivered = table["delivered"].where(table["delivered"] > 0)
         table["requests_per_msg"] = table["requests"] / delivered
         table["bytes_per_msg"] = (table["bytes_down"] + table["bytes_up"]) / delivered
+        table["setup_bytes_per_conn"], table["steady_bytes_per_msg"] = _bytes_split(
+            self.runs.set_index("run"), delivered
+        )
         table["server_cpu_us_per_msg"] = resolved_cpu(table["server_cpu_s"]) / delivered * 1e6
         if "peak_rss_mb" in self.runs:
             table["peak_rss_mb"] = self.runs.set_index("run")["peak_rss_mb"]
@@ -214,7 +249,11 @@ def load(name: str, directory: str | Path = DATA_DIR) -> Result:
         runs["last_error"] = runs["last_error"].astype(object).fillna("").astype(str)
     if "client_kind" not in runs:  # recorded before browser clients were measured
         runs["client_kind"] = "python"
-    return Result(recorded.frames["deliveries"], runs, recorded.meta)
+    for key in SETUP_TOTALS:  # recorded before bytes were split: set-up unknown
+        if f"setup_{key}" not in runs:
+            runs[f"setup_{key}"] = float("nan")
+    ordered = [c for c in RUN_COLUMNS if c in runs] + [c for c in runs if c not in RUN_COLUMNS]
+    return Result(recorded.frames["deliveries"], runs[ordered], recorded.meta)
 
 
 def _profile(scenario: Scenario) -> NetworkProfile:
@@ -291,6 +330,7 @@ async def _measure(
             sampler = asyncio.create_task(_peak_rss(server, peak))
             cpu_before = server.cpu_seconds()
             await asyncio.sleep(0.2 + 2 * profile.delay)  # let clients connect first
+            setup = relay.totals().get(scenario.technique, {})  # connected, nothing sent yet
             await _publish(server, scenario, topics, progress)
             drain = scenario.poll_interval + 4 * profile.delay + 2.0
             reached = await asyncio.gather(*(r.wait(drain) for r in recorders))
@@ -300,7 +340,8 @@ async def _measure(
             cpu = server.cpu_seconds() - cpu_before
         rows = [row for recorder in recorders for row in recorder.rows()]
         wire = relay.totals().get(scenario.technique, {})
-    return _Measured(clients, rows, all(reached), cpu, peak[0], wire)
+    setup_wire = {f"setup_{key}": setup.get(key, 0) for key in SETUP_TOTALS}
+    return _Measured(clients, rows, all(reached), cpu, peak[0], wire | setup_wire)
 
 
 async def arun(scenario: Scenario, progress: bool = True) -> Result:
@@ -343,6 +384,7 @@ def _run_row(scenario: Scenario, measured: _Measured, unique: int) -> dict[str, 
         "bytes_up": wire.get("bytes_up", 0),
         "bytes_down": wire.get("bytes_down", 0),
         "connections": wire.get("connections", 0),
+        **{f"setup_{key}": wire.get(f"setup_{key}", 0) for key in SETUP_TOTALS},
         "server_cpu_s": measured.cpu_s,
         "peak_rss_mb": measured.peak_rss / 2**20,
         "server": scenario.server,

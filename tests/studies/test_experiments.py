@@ -226,6 +226,9 @@ def made_up(p50s: list[float], cpu: list[float]) -> Result:
             "requests": 1,
             "bytes_down": 220.7,
             "bytes_up": 0.0,
+            "setup_bytes_up": 0,
+            "setup_bytes_down": 20,
+            "setup_connections": 1,
             "server_cpu_s": cpu,
             "peak_rss_mb": 76.860962,
         }
@@ -261,12 +264,44 @@ def test_table_shows_units_and_rounded_figures() -> None:
     assert list(default.columns) == [
         "delivered",
         "lost",
+        "latency samples",
         "p50 (ms)",
         "p99 (ms)",
         "requests/msg",
-        "wire bytes/msg",
+        "set-up bytes/connection",
+        "steady bytes/msg",
     ]
-    assert default["wire bytes/msg"].tolist() == [221]
+    assert default["set-up bytes/connection"].tolist() == [20]
+    assert default["steady bytes/msg"].tolist() == [201]
+
+
+def test_p99_needs_a_hundred_samples_and_says_how_many() -> None:
+    runs = made_up([1.0, 1.0], cpu=[0.5, 0.5]).runs
+    deliveries = pd.DataFrame(
+        {"run": [0] * 99 + [1] * 100, "latency_ms": [*range(99), *range(100)]}
+    )
+    summary = Result(deliveries, runs).summary()
+    assert summary["latency_n"].tolist() == [99, 100]
+    assert summary["p99_ms"].isna().tolist() == [True, False]
+    assert summary["p99_ms"][1] == pytest.approx(98.01)
+
+
+def test_bytes_split_into_setup_per_connection_and_steady_per_message() -> None:
+    runs = made_up([1.0], cpu=[0.5]).runs.assign(
+        delivered=10,
+        bytes_down=2500,
+        bytes_up=100,
+        setup_bytes_down=480,
+        setup_bytes_up=120,
+        setup_connections=2,
+    )
+    summary = Result(pd.DataFrame({"run": [0], "latency_ms": [1.0]}), runs).summary()
+    assert summary["setup_bytes_per_conn"].tolist() == [300.0]  # (480 + 120) / 2
+    assert summary["steady_bytes_per_msg"].tolist() == [200.0]  # (2600 - 600) / 10
+    assert summary["bytes_per_msg"].tolist() == [260.0]
+    older = runs.drop(columns=["setup_bytes_down", "setup_bytes_up", "setup_connections"])
+    old = Result(pd.DataFrame({"run": [0], "latency_ms": [1.0]}), older).summary()
+    assert old["steady_bytes_per_msg"].isna().all() and old["bytes_per_msg"].tolist() == [260.0]
 
 
 def test_compare_puts_fresh_recorded_and_ratio_under_each_measure() -> None:
