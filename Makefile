@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 LABSTAMP := $(VENV)/.installed-lab
 
-.PHONY: run test lint typecheck chromium pytest notebooks report serve lab bench clean
+.PHONY: run test lint typecheck chromium tcpdump pytest notebooks report serve lab bench clean
 
 # PYTHONWARNINGS=ignore keeps setuptools' build-time notices (editable installs)
 # out of the first run's output; errors still stop the install.
@@ -29,7 +29,7 @@ run: $(STAMP)
 	$(BIN)/rtlab run
 
 ## every test: lint, format, types, the test suite, then every notebook (quick mode)
-test: lint typecheck chromium pytest notebooks
+test: lint typecheck chromium tcpdump pytest notebooks
 
 # The browser tests drive the system Chromium (Debian package `chromium`) through
 # Playwright. When it is missing and this is root on Debian, install it; otherwise
@@ -41,6 +41,17 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else \
 		echo "no Chromium and no way to install it here: the browser tests will skip (Debian package 'chromium')"; \
+	fi
+
+# The packet-capture tests (rtlab.studies.packets) run tcpdump on loopback, as root;
+# installed the same way, else they skip naming the package.
+tcpdump:
+	@if command -v tcpdump >/dev/null 2>&1 || [ -x /usr/bin/tcpdump ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing tcpdump for the packet-capture tests: apt-get install tcpdump"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tcpdump >/dev/null; \
+	else \
+		echo "no tcpdump and no way to install it here: the capture tests will skip (Debian package 'tcpdump')"; \
 	fi
 
 lint: $(STAMP)
@@ -82,6 +93,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/reliability.py
 	$(BIN)/python bench/load.py --out results
 	$(BIN)/python bench/browser.py --compare
+	$(BIN)/python bench/wire.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
