@@ -10,7 +10,8 @@ client's bytes unchanged, so that leg carries the same payload without the
 emulated delay). Each technique's row gives, for the connection set-up
 (everything before the first publish, once the client is connected) and for
 the steady state (per delivered message): packets, IP bytes (headers
-included) and TCP payload bytes, beside the relay's own count.
+included) and TCP payload bytes, beside the relay's own count; and the
+client's median latency (`p50_ms`).
 
 `tcpdump` needs root (or CAP_NET_RAW) and the Debian package `tcpdump`;
 without it `wire_overhead` raises `CaptureUnavailable` saying so. The pcap
@@ -40,6 +41,7 @@ from rtlab.profiles import get_profile
 from rtlab.runs.clients import ClientKnobs, make_client
 from rtlab.runs.record import recording
 from rtlab.runs.schedule import Schedule
+from rtlab.runs.stats import median
 from rtlab.runs.wait import require
 from rtlab.techniques import TECHNIQUES
 
@@ -158,8 +160,9 @@ async def _one(technique: str, messages: int, rate: float, link: LinkSettings) -
                 await lab.apublish(technique, "x" * 64)
             await recorder.wait(10)
             delivered = len({m.seq for m in recorder.messages()})
+            p50_ms = median(recorder.latencies)
         wire = relay.totals().get(technique, {})
-    return _row(technique, delivered, captured.packets, split, setup, wire)
+    return {**_row(technique, delivered, captured.packets, split, setup, wire), "p50_ms": p50_ms}
 
 
 def _row(

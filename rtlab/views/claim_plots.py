@@ -18,6 +18,8 @@ from rtlab.studies.claims.base import num
 from rtlab.studies.claims.binary import BASE64_FACTOR, BINARY_SIZES
 from rtlab.studies.claims.idle import IDLE_CONDITIONS
 from rtlab.studies.claims.longpoll_check import CHECK_INTERVAL
+from rtlab.studies.claims.overhead import OVERHEAD_RATES
+from rtlab.studies.claims.overhead import TECHNIQUES as OVERHEAD_TECHNIQUES
 from rtlab.studies.claims.ranking import RANKED, RANKING_POLL_INTERVAL
 from rtlab.studies.claims.reconnect import RECONNECT_VARIANTS
 from rtlab.studies.claims.text import TEXT_LABELS, TEXT_TECHNIQUES, sizes_in
@@ -361,6 +363,37 @@ def _tcp_setup(result: ClaimResult) -> go.Figure:
     return shown
 
 
+def _ws_low_overhead(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    shown = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("steady-state IP bytes per message", "median latency"),
+    )
+    for technique in OVERHEAD_TECHNIQUES:
+        rates = [f"{rate:g} msg/s" for rate in OVERHEAD_RATES]
+        for col, measure in ((1, "ip_bytes_per_msg"), (2, "p50_ms")):
+            shown.add_bar(
+                x=rates,
+                y=[measured[f"{technique}_{measure}@{rate:g}"] for rate in OVERHEAD_RATES],
+                name=technique,
+                legendgroup=technique,
+                showlegend=col == 1,
+                marker_color=COLORS.get(technique),
+                row=1,
+                col=col,
+            )
+    shown.update_yaxes(title_text="bytes per message (TCP/IP included)", row=1, col=1)
+    shown.update_yaxes(title_text="median latency (ms)", row=1, col=2)
+    shown.update_xaxes(title_text="publish rate")
+    shown.update_layout(
+        title="WebSocket against short and long polling on 4G, from a packet capture",
+        legend_title="technique",
+        barmode="group",
+    )
+    return shown
+
+
 def _sse_worker(result: ClaimResult) -> go.Figure:
     measured = result.measured
     servers = {"pool": f"{measured['workers']:g} worker threads", "aiohttp": "aiohttp (one loop)"}
@@ -441,4 +474,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "sse_worker": _sse_worker,
     "sse_no_cors": _sse_no_cors,
     "sse_six_connections": _sse_six_connections,
+    "ws_low_overhead": _ws_low_overhead,
 }

@@ -475,13 +475,15 @@ _SEED_002 = (
         "减少了握手和请求头的开销，降低了延迟，提高了性能",
         "On one TCP connection WebSocket saves HTTP requests' handshakes and headers, and "
         "so lowers latency.",
-        f"{FOUR_G}, 1 and 20 msg/s, 150 messages; {STEADY}, TCP/IP overhead from a capture; "
-        "against short and long polling",
+        f"{FOUR_G}, 1 and 20 msg/s (12 and 100 messages), one client each, short polling "
+        f"every 0.5 s; {STEADY}, at the IP layer from a capture (TCP/IP headers and ACKs "
+        "included); against short and long polling",
         "holds if WebSocket's steady-state bytes per message (TCP/IP included) are at most "
         "0.5x short and long polling's and its median latency at most theirs at both rates; "
         "does not hold if its steady-state bytes are at least theirs at either rate; depends "
         "otherwise, giving where",
         _uses(PYTHON, CAPTURE),
+        measured_by="ws_low_overhead",
         also=((SEED_002, "相比传统的 HTTP 请求，它能够提供`更低的延迟`和`更高的效率`"),),
     ),
     Entry(

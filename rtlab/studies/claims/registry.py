@@ -13,6 +13,7 @@ from rtlab.studies.claims import (
     browser_limits,
     idle,
     longpoll_check,
+    overhead,
     ranking,
     reconnect,
     sse_requests,
@@ -115,6 +116,14 @@ CLAIMS: dict[str, Claim] = {
             "seed 002",
             browser_limits.measure_sse_six_connections,
             browser_limits.rule_sse_six_connections,
+        ),
+        Claim(
+            "ws_low_overhead",
+            "On one TCP connection WebSocket saves HTTP requests' handshakes and headers, "
+            "and so lowers latency.",
+            "seed 002",
+            overhead.measure_ws_low_overhead,
+            overhead.rule_ws_low_overhead,
         ),
     )
 }

@@ -167,8 +167,14 @@ EXPECTED_KEYS = {
         "websockets_open_with_six_streams",
     },
 }
+EXPECTED_KEYS["ws_low_overhead"] = {
+    f"{t}_{m}@{r}"
+    for t in ("ws", "poll", "longpoll")
+    for m in ("ip_bytes_per_msg", "p50_ms")
+    for r in (1, 20)
+}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
-BROWSER_CLAIMS = {"sse_no_cors", "sse_six_connections"}
+BROWSER_CLAIMS = {"sse_no_cors", "sse_six_connections", "ws_low_overhead"}
 
 
 @pytest.mark.parametrize("key", list(registry.CLAIMS))
