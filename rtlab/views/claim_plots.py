@@ -37,10 +37,12 @@ def _titled(shown: go.Figure, title: str, x: str, y: str, legend: str, **layout:
     shown.update_layout(title=title, xaxis_title=x, yaxis_title=y, legend_title=legend, **layout)
 
 
-def _technique_bars(panels: Sequence[Panel], title: str, techniques: Sequence[str]) -> go.Figure:
-    """One panel per measure, two panels to a row, one coloured bar per
+def _technique_bars(
+    panels: Sequence[Panel], title: str, techniques: Sequence[str], per_row: int = 2
+) -> go.Figure:
+    """One panel per measure, `per_row` panels to a row, one coloured bar per
     technique, one legend entry per technique."""
-    cols = min(2, len(panels))
+    cols = min(per_row, len(panels))
     rows = math.ceil(len(panels) / cols)
     shown = make_subplots(
         rows=rows,
@@ -394,6 +396,25 @@ def _ws_low_overhead(result: ClaimResult) -> go.Figure:
     return shown
 
 
+def _post_overhead(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    designs = {"ws": "WebSocket message", "post": "POST beside SSE"}
+    panels: list[Panel] = [
+        (title, axis, {label: measured[f"{d}_{key}"] for d, label in designs.items()})
+        for key, title, axis in (
+            ("bytes_per_msg", "wire bytes", "bytes per message"),
+            ("cpu_us_per_msg", "server CPU", "µs per message"),
+            ("p50_ms", "median latency", "ms"),
+        )
+    ]
+    return _technique_bars(
+        panels,
+        f"Upstream at {measured['rate']:g} msg/s on 4G: a POST against a WebSocket message",
+        list(designs.values()),
+        per_row=3,
+    )
+
+
 def _sse_worker(result: ClaimResult) -> go.Figure:
     measured = result.measured
     servers = {"pool": f"{measured['workers']:g} worker threads", "aiohttp": "aiohttp (one loop)"}
@@ -475,4 +496,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "sse_no_cors": _sse_no_cors,
     "sse_six_connections": _sse_six_connections,
     "ws_low_overhead": _ws_low_overhead,
+    "post_overhead_small": _post_overhead,
 }

@@ -586,13 +586,15 @@ _SEED_003 = (
         "这样使用Ajax会增加开销，但也就多一点点而已",
         "Sending client-to-server data as separate Ajax requests beside SSE adds only a "
         "little overhead over WebSocket.",
-        f"{FOUR_G}, 1 upstream msg/s of about 100 B of JSON, 150 messages; a WebSocket "
-        "message against a POST on a warm keep-alive connection; wire bytes with TCP/IP "
-        f"overhead from a capture, server CPU per message ({PROCESS}), latency",
+        f"{FOUR_G}, 2 upstream msg/s (small JSON), 30 messages; a WebSocket message "
+        "against a POST on a warm keep-alive connection beside an SSE stream; wire bytes "
+        "after set-up (the relays' counts), server CPU per message (the lab thread's "
+        "nanosecond clock), median latency to a subscriber",
         "holds if a POST costs at most 1.5x a WebSocket message's steady-state wire bytes "
         "and server CPU, and adds at most 10 ms of median latency; does not hold if it costs "
         "at least 3x on either, or adds a round trip (60 ms); depends otherwise",
-        _uses(PYTHON, CAPTURE, PROCESS),
+        PYTHON,
+        measured_by="post_overhead_small",
     ),
     Entry(
         "sse_vs_ws_text",

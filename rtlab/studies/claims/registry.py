@@ -14,6 +14,7 @@ from rtlab.studies.claims import (
     idle,
     longpoll_check,
     overhead,
+    post_cost,
     ranking,
     reconnect,
     sse_requests,
@@ -124,6 +125,14 @@ CLAIMS: dict[str, Claim] = {
             "seed 002",
             overhead.measure_ws_low_overhead,
             overhead.rule_ws_low_overhead,
+        ),
+        Claim(
+            "post_overhead_small",
+            "Sending client-to-server data as separate Ajax requests beside SSE adds only "
+            "a little overhead over WebSocket.",
+            "seed 003",
+            post_cost.measure_post_overhead_small,
+            post_cost.rule_post_overhead_small,
         ),
     )
 }

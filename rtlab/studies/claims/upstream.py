@@ -44,6 +44,7 @@ __all__ = [
     "measure_upstream_rate",
     "rates_in",
     "rule_upstream_rate",
+    "upstream_one",
 ]
 
 UPSTREAM_RATES_FULL = (0.1, 0.15, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -79,7 +80,7 @@ class _Sender:
                 raise RuntimeError(f"POST /publish answered {answer.status}")
 
 
-async def _upstream_one(
+async def upstream_one(
     lab: Lab, rate: float, design: str, count: int, keepalive: float
 ) -> Measured:
     """Send `count` upstream messages at `rate` through 4G relays, with the
@@ -144,7 +145,7 @@ async def measure_upstream_rate(quick: bool, keepalive: float = UPSTREAM_KEEPALI
     async with Lab() as lab:
         outcomes = await asyncio.gather(
             *(
-                _upstream_one(lab, rate, design, _upstream_count(rate, quick), keepalive)
+                upstream_one(lab, rate, design, _upstream_count(rate, quick), keepalive)
                 for rate, design in combos
             )
         )

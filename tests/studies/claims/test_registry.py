@@ -173,6 +173,9 @@ EXPECTED_KEYS["ws_low_overhead"] = {
     for m in ("ip_bytes_per_msg", "p50_ms")
     for r in (1, 20)
 }
+EXPECTED_KEYS["post_overhead_small"] = {
+    f"{d}_{m}" for d in ("ws", "post") for m in ("bytes_per_msg", "cpu_us_per_msg", "p50_ms")
+}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {"sse_no_cors", "sse_six_connections", "ws_low_overhead"}
 
