@@ -428,6 +428,29 @@ def _sse_six_connections(result: ClaimResult) -> go.Figure:
     return shown
 
 
+def _code_size(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    cases = {"with": "with a helper library", "without": "without a helper library"}
+    shown = go.Figure()
+    for side, label in (("ws", "WebSocket"), ("sse", "SSE")):
+        shown.add_bar(
+            x=list(cases.values()),
+            y=[measured[f"{side}_{case}_lines"] for case in cases],
+            name=f"{label} server side",
+        )
+    ratios = ", ".join(f"{measured[f'ratio_{case}']:.1f}x {label}" for case, label in cases.items())
+    _titled(
+        shown,
+        f"Server-side code lines, WebSocket against SSE ({ratios})",
+        "case",
+        "code lines (no blanks, comments, docstrings)",
+        "server side",
+        barmode="group",
+        yaxis_type="log",
+    )
+    return shown
+
+
 DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "ranking": _ranking,
     "sse_binary": _binary,
@@ -441,4 +464,6 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "sse_worker": _sse_worker,
     "sse_no_cors": _sse_no_cors,
     "sse_six_connections": _sse_six_connections,
+    "ws_server_complex": _code_size,
+    "ws_server_easy": _code_size,
 }

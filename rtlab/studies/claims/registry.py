@@ -11,6 +11,7 @@ from rtlab.runs.progress import progress_bar
 from rtlab.studies.claims import (
     binary,
     browser_limits,
+    code_size,
     idle,
     longpoll_check,
     ranking,
@@ -93,6 +94,20 @@ CLAIMS: dict[str, Claim] = {
             "seed 001, 004",
             tcp_setup.measure_tcp_setup,
             tcp_setup.rule_tcp_setup,
+        ),
+        Claim(
+            "ws_server_complex",
+            "A WebSocket server's logic is much more complex than an SSE server's.",
+            "seed 000, 003",
+            code_size.measure_code_size,
+            code_size.rule_ws_server_complex,
+        ),
+        Claim(
+            "ws_server_easy",
+            "Built on TCP, a WebSocket server is comparatively easy to implement.",
+            "seed 002",
+            code_size.measure_code_size,
+            code_size.rule_ws_server_easy,
         ),
         Claim(
             "sse_worker",

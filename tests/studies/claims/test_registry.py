@@ -167,6 +167,10 @@ EXPECTED_KEYS = {
         "websockets_open_with_six_streams",
     },
 }
+CODE_SIZE_KEYS = {
+    f"{side}_{case}_lines" for side in ("ws", "sse") for case in ("with", "without")
+} | {"ratio_with", "ratio_without", "lines_rtlab_server_ws", "lines_rtlab_server_sse"}
+EXPECTED_KEYS["ws_server_complex"] = EXPECTED_KEYS["ws_server_easy"] = CODE_SIZE_KEYS
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {"sse_no_cors", "sse_six_connections"}
 
