@@ -451,6 +451,27 @@ def _code_size(result: ClaimResult) -> go.Figure:
     return shown
 
 
+def _ws_full_duplex(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    shown = go.Figure()
+    for direction, label in (("down", "server → client"), ("up", "client → server")):
+        shown.add_bar(
+            x=["one direction only", "both at once"],
+            y=[measured[f"{direction}_{direction}_p50_ms"], measured[f"both_{direction}_p50_ms"]],
+            name=label,
+        )
+    _titled(
+        shown,
+        f"One WebSocket on 4G, {measured['rate']:g} msg/s each way: median latency",
+        "run",
+        "median latency (ms)",
+        "direction",
+        barmode="group",
+        yaxis_rangemode="tozero",
+    )
+    return shown
+
+
 DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "ranking": _ranking,
     "sse_binary": _binary,
@@ -466,4 +487,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "sse_six_connections": _sse_six_connections,
     "ws_server_complex": _code_size,
     "ws_server_easy": _code_size,
+    "ws_full_duplex": _ws_full_duplex,
 }

@@ -197,8 +197,9 @@ _SEED_000 = (
         "holds if both directions flow at once on one connection, each direction's median "
         "latency within 10 % (or 5 ms) of its one-direction run; does not hold if one "
         "direction waits for the other (a median a round trip, 60 ms, or more above its "
-        "one-direction run); depends otherwise",
+        "one-direction run, or messages missing with both at once); depends otherwise",
         PYTHON,
+        measured_by="ws_full_duplex",
         also=(
             (SEED_001, "实现了客户端与服务端间双向、基于消息的文本或二进制数据传输的应用层协议"),
             (SEED_002, "在客户端和服务器之间实现`双向通信`的技术"),

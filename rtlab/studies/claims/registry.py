@@ -12,6 +12,7 @@ from rtlab.studies.claims import (
     binary,
     browser_limits,
     code_size,
+    duplex,
     idle,
     longpoll_check,
     ranking,
@@ -108,6 +109,13 @@ CLAIMS: dict[str, Claim] = {
             "seed 002",
             code_size.measure_code_size,
             code_size.rule_ws_server_easy,
+        ),
+        Claim(
+            "ws_full_duplex",
+            "WebSocket is full duplex: client and server send at the same time on one connection.",
+            "seed 000, 001, 002, 003, 004",
+            duplex.measure_ws_full_duplex,
+            duplex.rule_ws_full_duplex,
         ),
         Claim(
             "sse_worker",

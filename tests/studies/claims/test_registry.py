@@ -170,6 +170,11 @@ EXPECTED_KEYS = {
 CODE_SIZE_KEYS = {
     f"{side}_{case}_lines" for side in ("ws", "sse") for case in ("with", "without")
 } | {"ratio_with", "ratio_without", "lines_rtlab_server_ws", "lines_rtlab_server_sse"}
+EXPECTED_KEYS["ws_full_duplex"] = {
+    f"{run}_{direction}_{m}"
+    for run, direction in (("down", "down"), ("up", "up"), ("both", "down"), ("both", "up"))
+    for m in ("p50_ms", "delivered")
+} | {"rate", "count"}
 EXPECTED_KEYS["ws_server_complex"] = EXPECTED_KEYS["ws_server_easy"] = CODE_SIZE_KEYS
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {"sse_no_cors", "sse_six_connections"}
