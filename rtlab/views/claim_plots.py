@@ -482,6 +482,50 @@ def _sse_six_connections(result: ClaimResult) -> go.Figure:
     return shown
 
 
+def _code_size(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    cases = {"with": "with a helper library", "without": "without a helper library"}
+    shown = go.Figure()
+    for side, label in (("ws", "WebSocket"), ("sse", "SSE")):
+        shown.add_bar(
+            x=list(cases.values()),
+            y=[measured[f"{side}_{case}_lines"] for case in cases],
+            name=f"{label} server side",
+        )
+    ratios = ", ".join(f"{measured[f'ratio_{case}']:.1f}x {label}" for case, label in cases.items())
+    _titled(
+        shown,
+        f"Server-side code lines, WebSocket against SSE ({ratios})",
+        "case",
+        "code lines (no blanks, comments, docstrings)",
+        "server side",
+        barmode="group",
+        yaxis_type="log",
+    )
+    return shown
+
+
+def _ws_full_duplex(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    shown = go.Figure()
+    for direction, label in (("down", "server → client"), ("up", "client → server")):
+        shown.add_bar(
+            x=["one direction only", "both at once"],
+            y=[measured[f"{direction}_{direction}_p50_ms"], measured[f"both_{direction}_p50_ms"]],
+            name=label,
+        )
+    _titled(
+        shown,
+        f"One WebSocket on 4G, {measured['rate']:g} msg/s each way: median latency",
+        "run",
+        "median latency (ms)",
+        "direction",
+        barmode="group",
+        yaxis_rangemode="tozero",
+    )
+    return shown
+
+
 DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "ranking": _ranking,
     "sse_binary": _binary,
@@ -497,4 +541,7 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "sse_six_connections": _sse_six_connections,
     "ws_low_overhead": _ws_low_overhead,
     "post_overhead_small": _post_overhead,
+    "ws_server_complex": _code_size,
+    "ws_server_easy": _code_size,
+    "ws_full_duplex": _ws_full_duplex,
 }

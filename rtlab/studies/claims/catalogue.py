@@ -197,8 +197,9 @@ _SEED_000 = (
         "holds if both directions flow at once on one connection, each direction's median "
         "latency within 10 % (or 5 ms) of its one-direction run; does not hold if one "
         "direction waits for the other (a median a round trip, 60 ms, or more above its "
-        "one-direction run); depends otherwise",
+        "one-direction run, or messages missing with both at once); depends otherwise",
         PYTHON,
+        measured_by="ws_full_duplex",
         also=(
             (SEED_001, "实现了客户端与服务端间双向、基于消息的文本或二进制数据传输的应用层协议"),
             (SEED_002, "在客户端和服务器之间实现`双向通信`的技术"),
@@ -212,12 +213,15 @@ _SEED_000 = (
         "缺点是服务器端的逻辑非常复杂",
         "A WebSocket server's logic is much more complex than an SSE server's.",
         "code lines (no blanks, comments or docstrings) of the server side of each: rtlab's "
-        "WebSocket handler against its SSE handler with the wire code each uses, and a "
-        "standard-library-only endpoint of each (no helper library)",
+        "WebSocket handler (over aiohttp's WebSocketResponse) against its SSE handler, and, "
+        "without a helper library, each handler plus the protocol code it leans on (aiohttp's "
+        "server-side WebSocket handshake and framing, rtlab has none of its own; rtlab's SSE "
+        "encoder)",
         "holds if the WebSocket server side takes at least 2x the SSE one's code lines, with "
         "and without a helper library; does not hold if at most 1.2x in both; depends "
         "otherwise, saying which (e.g. only without a helper library)",
         CODE,
+        measured_by="ws_server_complex",
         also=(
             (SEED_003, "WebSocket则很复杂，不借助辅助类库基本搞不定"),
             (SEED_003, "SSE的第二个优势是服务端的简洁"),
@@ -498,6 +502,7 @@ _SEED_002 = (
         "with and without a helper library; does not hold if at least 2x in both; depends "
         "otherwise, saying which",
         CODE,
+        measured_by="ws_server_easy",
     ),
     Entry(
         "ws_passes_proxies",

@@ -11,6 +11,8 @@ from rtlab.runs.progress import progress_bar
 from rtlab.studies.claims import (
     binary,
     browser_limits,
+    code_size,
+    duplex,
     idle,
     longpoll_check,
     overhead,
@@ -95,6 +97,27 @@ CLAIMS: dict[str, Claim] = {
             "seed 001, 004",
             tcp_setup.measure_tcp_setup,
             tcp_setup.rule_tcp_setup,
+        ),
+        Claim(
+            "ws_server_complex",
+            "A WebSocket server's logic is much more complex than an SSE server's.",
+            "seed 000, 003",
+            code_size.measure_code_size,
+            code_size.rule_ws_server_complex,
+        ),
+        Claim(
+            "ws_server_easy",
+            "Built on TCP, a WebSocket server is comparatively easy to implement.",
+            "seed 002",
+            code_size.measure_code_size,
+            code_size.rule_ws_server_easy,
+        ),
+        Claim(
+            "ws_full_duplex",
+            "WebSocket is full duplex: client and server send at the same time on one connection.",
+            "seed 000, 001, 002, 003, 004",
+            duplex.measure_ws_full_duplex,
+            duplex.rule_ws_full_duplex,
         ),
         Claim(
             "sse_worker",

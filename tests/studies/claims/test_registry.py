@@ -176,6 +176,15 @@ EXPECTED_KEYS["ws_low_overhead"] = {
 EXPECTED_KEYS["post_overhead_small"] = {
     f"{d}_{m}" for d in ("ws", "post") for m in ("bytes_per_msg", "cpu_us_per_msg", "p50_ms")
 }
+CODE_SIZE_KEYS = {
+    f"{side}_{case}_lines" for side in ("ws", "sse") for case in ("with", "without")
+} | {"ratio_with", "ratio_without", "lines_rtlab_server_ws", "lines_rtlab_server_sse"}
+EXPECTED_KEYS["ws_full_duplex"] = {
+    f"{run}_{direction}_{m}"
+    for run, direction in (("down", "down"), ("up", "up"), ("both", "down"), ("both", "up"))
+    for m in ("p50_ms", "delivered")
+} | {"rate", "count"}
+EXPECTED_KEYS["ws_server_complex"] = EXPECTED_KEYS["ws_server_easy"] = CODE_SIZE_KEYS
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {"sse_no_cors", "sse_six_connections", "ws_low_overhead"}
 
