@@ -36,8 +36,6 @@ from rtlab.server.common import Settings
 from rtlab.server.cors import check_origin
 
 if TYPE_CHECKING:  # the studies load only for the commands that run them
-    import pandas as pd
-
     from rtlab.studies.claims import ClaimResult
 
 __all__ = ["main"]
@@ -196,28 +194,12 @@ def _claim_record(result: ClaimResult) -> dict[str, Any]:
     }
 
 
-def _claim_frames(results: Sequence[ClaimResult]) -> dict[str, pd.DataFrame]:
-    """What `rtlab claims --save-as` records: `claims`, one row per claim (id,
-    seed, claim, verdict, evidence text), and `figures`, one row per measured
-    figure (id, figure, value)."""
-    import pandas as pd
-
-    claims = pd.DataFrame(
-        [(r.key, r.source, r.claim, r.verdict, r.evidence) for r in results],
-        columns=["id", "seed", "claim", "verdict", "evidence"],
-    )
-    figures = pd.DataFrame(
-        [(r.key, name, value) for r in results for name, value in r.measured.items()],
-        columns=["id", "figure", "value"],
-    )
-    return {"claims": claims, "figures": figures}
-
-
 def claims(args: argparse.Namespace) -> int:
     """Measure and judge the chosen claims, print the verdicts, write or record them:
     0 when every claim was judged, 1 if a measurement failed, 2 for an unknown id."""
     from rtlab.env import quick_mode
     from rtlab.runs import store
+    from rtlab.studies.claims import records
     from rtlab.studies.claims.registry import CLAIMS
     from rtlab.views.claims import table
 
@@ -233,15 +215,15 @@ def claims(args: argparse.Namespace) -> int:
     print(table(results))
     print(f"\n{len(results)} of {len(keys)} claims judged in {elapsed:.1f} s")
     if args.json:
-        records = [_claim_record(result) for result in results]
+        written = [_claim_record(result) for result in results]
         Path(args.json).write_text(
-            json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+            json.dumps(written, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         )
         print(f"wrote {args.json}")
     if args.save_as:
         meta = {"quick": quick, "ids": keys, "failed": failed, "seconds": round(elapsed, 1)}
         folder = args.data_dir or store.DATA_DIR
-        path = store.save(args.save_as, _claim_frames(results), meta, folder)
+        path = store.save(args.save_as, records.frames(results), meta, folder)
         print(f"saved to {path.parent}/{args.save_as}.*")
     for key, error in failed.items():
         print(f"rtlab claims: measuring {key!r} failed: {error}", file=sys.stderr)

@@ -275,7 +275,7 @@ def test_claims_save_as_round_trips_through_the_store(
     assert recorded.meta["quick"] is True
     assert recorded.meta["ids"] == [FAST_CLAIM]
     assert recorded.meta["failed"] == {}
-    assert recorded.meta["frames"] == ["claims", "figures"]
+    assert recorded.meta["frames"] == ["claims", "figures", "series"]
     assert "git_commit" in recorded.meta and "packages" in recorded.meta  # the environment
 
 

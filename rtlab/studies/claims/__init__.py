@@ -38,6 +38,7 @@ from rtlab.studies.claims.idle import rule_ws_idle
 from rtlab.studies.claims.longpoll_check import rule_longpoll_check
 from rtlab.studies.claims.ranking import RANKED, rule_ranking
 from rtlab.studies.claims.reconnect import rule_sse_reconnect
+from rtlab.studies.claims.records import load as load_results
 from rtlab.studies.claims.registry import CLAIMS, evaluate, evaluate_all
 from rtlab.studies.claims.sse_requests import rule_sse_periodic_requests
 from rtlab.studies.claims.text import TEXT_TOLERANCES, rule_sse_vs_ws_text
@@ -58,6 +59,7 @@ __all__ = [
     "coverage",
     "evaluate",
     "evaluate_all",
+    "load_results",
     "rule_longpoll_check",
     "rule_ranking",
     "rule_sse_binary",
