@@ -434,6 +434,7 @@ _FEATURE_LABELS = {
     "sse": "EventSource (SSE)",
     "ws": "WebSocket",
 }
+_FEATURE_COLOURS = {"xhr": "#636EFA", "sse": "#EF553B", "ws": "#00CC96"}
 
 
 def _compat_source(measured: Mapping[str, float]) -> str:
@@ -453,11 +454,13 @@ def _compat_years(result: ClaimResult, features: Sequence[str], title: str) -> g
     names = list(BROWSERS.values())
     for short in features:
         years = [measured.get(f"{short}_{b}_year", math.nan) for b in BROWSERS]
+        colour = _FEATURE_COLOURS[short]
         versions = [measured.get(f"{short}_{b}_version", math.nan) for b in BROWSERS]
         shown.add_bar(
             x=names,
             y=years,
             name=_FEATURE_LABELS[short],
+            marker_color=colour,
             text=[num(v) for v in versions],
             hovertemplate="%{x}: version %{text}, released %{y:.1f}<extra></extra>",
         )
@@ -495,12 +498,16 @@ def _ws_sse_support_similar(result: ClaimResult) -> go.Figure:
             name=f"{name}: gap",
             showlegend=False,
         )
-    for short in ("sse", "ws"):
+    # a big circle under a small diamond, so a browser that got both at once shows both
+    for short, marker in (
+        ("sse", {"size": 14, "color": "#EF553B"}),
+        ("ws", {"size": 9, "color": "#00CC96", "symbol": "diamond"}),
+    ):
         shown.add_scatter(
             x=[measured.get(f"{short}_{b}_year", math.nan) for b in BROWSERS],
             y=names,
             mode="markers",
-            marker={"size": 10},
+            marker=marker,
             name=_FEATURE_LABELS[short],
         )
     _titled(
