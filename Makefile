@@ -5,8 +5,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 LABSTAMP := $(VENV)/.installed-lab
+# MDN's browser-compat-data (npm), which the browser-support claims read
+BCD_VERSION := 8.1.9
+BCDSTAMP := $(VENV)/mdn-bcd/node_modules/@mdn/browser-compat-data/package.json
 
-.PHONY: run test lint typecheck chromium tcpdump pytest notebooks report serve lab bench clean
+
+.PHONY: run test lint typecheck chromium tcpdump bcd pytest notebooks report serve lab bench clean
 
 # PYTHONWARNINGS=ignore keeps setuptools' build-time notices (editable installs)
 # out of the first run's output; errors still stop the install.
@@ -23,9 +27,21 @@ $(LABSTAMP): $(STAMP)
 	$(PIP) -e '.[dev,lab]'
 	touch $@
 
+# The browser-support claims read MDN's browser-compat-data, installed with npm into
+# .venv/mdn-bcd (git-ignored). Without npm the claims say "not testable here".
+bcd:
+	@if [ -f $(BCDSTAMP) ] && grep -q '"version": "$(BCD_VERSION)"' $(BCDSTAMP); then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		echo "installing MDN browser-compat-data $(BCD_VERSION) into $(VENV)/mdn-bcd"; \
+		npm install --prefix $(VENV)/mdn-bcd @mdn/browser-compat-data@$(BCD_VERSION) \
+			--no-audit --no-fund --silent; \
+	else \
+		echo "no npm: the browser-support claims will say 'not testable here' (npm package @mdn/browser-compat-data)"; \
+	fi
+
 ## the lab's main job: the standard comparison (every technique on loopback and 4G),
 ## printed one line per run and saved as results/standard-DATE-TIME.* (git-ignored)
-run: $(STAMP)
+run: $(STAMP) bcd
 	$(BIN)/rtlab run
 
 ## every test: lint, format, types, the test suite, then every notebook (quick mode)
@@ -62,12 +78,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy rtlab
 
-pytest: $(STAMP)
+pytest: $(STAMP) bcd
 	$(BIN)/python -m pytest
 
 # Notebooks run under nbval from a temporary folder (so they rely on the installed
 # package only), in quick mode, with a fresh kernel each.
-notebooks: $(STAMP)
+notebooks: $(STAMP) bcd
 	cd "$$(mktemp -d)" && RTLAB_QUICK=1 $(CURDIR)/$(BIN)/python -m pytest --nbval-lax \
 		-p no:cacheprovider -c /dev/null --nbval-cell-timeout=300 $(CURDIR)/notebooks
 

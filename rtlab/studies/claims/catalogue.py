@@ -242,6 +242,7 @@ _SEED_000 = (
         "browser with WebSocket but no EventSource, as Internet Explorer 10-11 would be); "
         "depends otherwise (no failure, but a tie), naming the browsers",
         MDN,
+        measured_by="compat_order",
         also=(
             (SEED_002, "与长轮询相比，短轮询在各种浏览器和网络环境下都能够正常工作"),
             (SEED_003, "WebSocket难兼容，SSE易兼容"),
@@ -529,10 +530,12 @@ _SEED_002 = (
         "not at all.",
         "MDN browser-compat-data: EventSource support by browser and version",
         "holds if the data records no Internet Explorer version with EventSource and the "
-        "other major browsers adding it only from some version on; does not hold if some "
-        "Internet Explorer version supports it; depends otherwise (IE lacks it, but the "
-        "other browsers had it from their first version)",
+        "other major desktop browsers (Chrome, Edge, Firefox, Safari, Opera) each adding it "
+        "only after their first version; does not hold if some Internet Explorer version "
+        "supports it; depends otherwise (IE lacks it, but some of the others had it from "
+        "their first version)",
         MDN,
+        measured_by="sse_old_browsers",
         also=((SEED_004, "只适用高级浏览器，IE浏览器暂不支持"),),
     ),
 )
@@ -650,6 +653,7 @@ _SEED_003 = (
         "but one browser; does not hold if more than 2 years apart (or one never supported) "
         "in three browsers or more; depends otherwise, naming the browsers",
         MDN,
+        measured_by="ws_sse_support_similar",
     ),
     Entry(
         "safari_versions",
@@ -661,6 +665,7 @@ _SEED_003 = (
         "holds if the data gives all three versions within one major version; does not hold "
         "if two or more are off by more; depends otherwise, giving the recorded versions",
         MDN,
+        measured_by="safari_versions",
     ),
     Entry(
         "android_versions",
@@ -672,6 +677,7 @@ _SEED_003 = (
         "holds if both are recorded from 4.4 exactly; does not hold if neither is; depends "
         "if only one is, giving the recorded versions",
         MDN,
+        measured_by="android_versions",
         also=((SEED_003, "Android 4.4中，系统默认浏览器两者都支持"),),
     ),
     Entry(

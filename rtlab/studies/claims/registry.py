@@ -12,6 +12,7 @@ from rtlab.studies.claims import (
     binary,
     browser_limits,
     code_size,
+    compat,
     duplex,
     idle,
     longpoll_check,
@@ -156,6 +157,43 @@ CLAIMS: dict[str, Claim] = {
             "seed 003",
             post_cost.measure_post_overhead_small,
             post_cost.rule_post_overhead_small,
+        ),
+        Claim(
+            "compat_order",
+            "For browser compatibility, short polling > long polling > SSE > WebSocket.",
+            "seed 000",
+            compat.measure_compat_order,
+            compat.rule_compat_order,
+        ),
+        Claim(
+            "sse_old_browsers",
+            "Not every browser supports SSE: old versions do not, and Internet Explorer does "
+            "not at all.",
+            "seed 002",
+            compat.measure_sse_old_browsers,
+            compat.rule_sse_old_browsers,
+        ),
+        Claim(
+            "ws_sse_support_similar",
+            "Browser support for WebSocket and for SSE is about the same.",
+            "seed 003",
+            compat.measure_ws_sse_support_similar,
+            compat.rule_ws_sse_support_similar,
+        ),
+        Claim(
+            "safari_versions",
+            "Safari supports SSE from 5.0 (iOS from 4.0) but the standard WebSocket only from 6.0.",
+            "seed 003",
+            compat.measure_safari_versions,
+            compat.rule_safari_versions,
+        ),
+        Claim(
+            "android_versions",
+            "Android's default browser supports neither SSE nor WebSocket up to 4.3, and both "
+            "from 4.4.",
+            "seed 003",
+            compat.measure_android_versions,
+            compat.rule_android_versions,
         ),
     )
 }

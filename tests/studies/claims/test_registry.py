@@ -185,6 +185,25 @@ EXPECTED_KEYS["ws_full_duplex"] = {
     for m in ("p50_ms", "delivered")
 } | {"rate", "count"}
 EXPECTED_KEYS["ws_server_complex"] = EXPECTED_KEYS["ws_server_easy"] = CODE_SIZE_KEYS
+#: Claims read from MDN's browser-compat-data: without it, "not testable here".
+COMPAT_CLAIMS = (
+    "compat_order",
+    "sse_old_browsers",
+    "ws_sse_support_similar",
+    "safari_versions",
+    "android_versions",
+)
+EXPECTED_KEYS |= {
+    key: {"bcd_available", "bcd_version_major", "bcd_version_minor", "bcd_version_patch"}
+    | {f"{b}_first_version" for b in claims.compat.BROWSERS}
+    | {
+        f"{f}_{b}_{m}"
+        for f in claims.compat.FEATURES
+        for b in claims.compat.BROWSERS
+        for m in ("version", "year")
+    }
+    for key in COMPAT_CLAIMS
+}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {"sse_no_cors", "sse_six_connections", "ws_low_overhead"}
 
@@ -197,6 +216,9 @@ def test_each_claim_measures_and_judges(key: str) -> None:
     if key in BROWSER_CLAIMS and not result.measured:
         assert result.verdict == "not testable here"
         pytest.skip("no Chromium: the claim says it is not testable here")
+    if key in COMPAT_CLAIMS and result.measured.get("bcd_available") == 0.0:
+        assert result.verdict == "not testable here"
+        pytest.skip("no MDN browser-compat-data (make bcd): the claim is not testable here")
     assert EXPECTED_KEYS[key] <= set(result.measured)
     assert all(isinstance(v, float) for v in result.measured.values())
     assert result.evidence.endswith(".")
