@@ -19,6 +19,8 @@ from rtlab.studies.claims.binary import BASE64_FACTOR, BINARY_SIZES
 from rtlab.studies.claims.compat import BROWSERS, FEATURES
 from rtlab.studies.claims.idle import IDLE_CONDITIONS
 from rtlab.studies.claims.longpoll_check import CHECK_INTERVAL
+from rtlab.studies.claims.longpoll_savings import MEASURES as SAVINGS_MEASURES
+from rtlab.studies.claims.longpoll_savings import rates_swept
 from rtlab.studies.claims.overhead import OVERHEAD_RATES
 from rtlab.studies.claims.overhead import TECHNIQUES as OVERHEAD_TECHNIQUES
 from rtlab.studies.claims.ranking import RANKED, RANKING_POLL_INTERVAL
@@ -416,6 +418,30 @@ def _post_overhead(result: ClaimResult) -> go.Figure:
     )
 
 
+def _longpoll_vs_poll(result: ClaimResult) -> go.Figure:
+    measured = result.measured
+    rates = rates_swept(measured)
+    shown = go.Figure()
+    for measure, label in SAVINGS_MEASURES.items():
+        shown.add_scatter(
+            x=rates,
+            y=[measured[f"ratio_{measure}@{rate:g}"] for rate in rates],
+            mode="lines+markers",
+            name=f"{label} per message",
+        )
+    shown.add_hline(y=1.0, line_dash="dot", annotation_text="as much as short polling")
+    _titled(
+        shown,
+        f"Long polling over short polling (every 1 s) on 4G, {measured['clients']:g} clients",
+        "publish rate (messages/s)",
+        "long polling / short polling (ratio)",
+        "measure",
+        xaxis_type="log",
+        yaxis_type="log",
+    )
+    return shown
+
+
 def _sse_worker(result: ClaimResult) -> go.Figure:
     measured = result.measured
     servers = {"pool": f"{measured['workers']:g} worker threads", "aiohttp": "aiohttp (one loop)"}
@@ -683,4 +709,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     "ws_sse_support_similar": _ws_sse_support_similar,
     "safari_versions": _safari_versions,
     "android_versions": _android_versions,
+    "longpoll_vs_poll": _longpoll_vs_poll,
 }

@@ -120,7 +120,7 @@ _SEED_000 = (
         "明显减少了很多不必要的http请求次数，相比之下节约了资源",
         "Long polling makes far fewer needless HTTP requests than short polling, and so "
         "uses fewer resources.",
-        f"{FOUR_G}; publish rates 0.2, 1, 5 and 20 msg/s; short polling every 1 s; 1 and 50 "
+        f"{FOUR_G}; publish rates 0.2, 1, 5 and 20 msg/s; short polling every 1 s; 10 "
         f"clients; {PROCESS}; {STEADY}",
         "holds if long polling's requests, steady-state wire bytes and server CPU per "
         "delivered message are at most 0.8x short polling's at 1 msg/s and at 20 msg/s; does "
@@ -128,6 +128,7 @@ _SEED_000 = (
         "they cross (a recorded 20 msg/s run had long polling at 474-567 B/msg against short "
         "polling's 214-221)",
         _uses(PYTHON, PROCESS),
+        measured_by="longpoll_vs_poll",
         also=(
             (SEED_001, "也是非常消耗资源，但相比短连接消耗的资源，较少"),
             (SEED_002, "相对于短轮询来说减少了不必要的 HTTP 请求次数，减少了网络流量和服务器负载"),

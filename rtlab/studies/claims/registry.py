@@ -16,6 +16,7 @@ from rtlab.studies.claims import (
     duplex,
     idle,
     longpoll_check,
+    longpoll_savings,
     overhead,
     post_cost,
     ranking,
@@ -194,6 +195,14 @@ CLAIMS: dict[str, Claim] = {
             "seed 003",
             compat.measure_android_versions,
             compat.rule_android_versions,
+        ),
+        Claim(
+            "longpoll_vs_poll",
+            "Long polling makes far fewer needless HTTP requests than short polling, and so "
+            "uses fewer resources.",
+            "seed 000, 002, 004",
+            longpoll_savings.measure_longpoll_vs_poll,
+            longpoll_savings.rule_longpoll_vs_poll,
         ),
     )
 }

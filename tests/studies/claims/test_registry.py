@@ -204,6 +204,11 @@ EXPECTED_KEYS |= {
     }
     for key in COMPAT_CLAIMS
 }
+EXPECTED_KEYS["longpoll_vs_poll"] = {
+    f"ratio_{m}@{r}"
+    for m in ("requests_per_msg", "steady_bytes_per_msg", "server_cpu_us_per_msg")
+    for r in (1, 20)
+}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {"sse_no_cors", "sse_six_connections", "ws_low_overhead"}
 
