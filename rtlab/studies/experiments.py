@@ -462,16 +462,19 @@ def headline(result: Result) -> str:
         "scenario": "scenario",
         "delivered": "delivered",
         "losses": "lost",
+        "latency_n": "n",
         "p50_ms": "p50 ms",
         "p99_ms": "p99 ms",
         "requests_per_msg": "req/msg",
-        "bytes_per_msg": "bytes/msg",
+        "setup_bytes_per_conn": "set-up B/conn",
+        "steady_bytes_per_msg": "steady B/msg",
         "server_cpu_s": "srv CPU s",
     }
     shown = table[list(columns)].rename(columns=columns)
     return str(
         shown.to_string(
             index=False,
+            na_rep="-",
             float_format=lambda v: f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}",
         )
     )
