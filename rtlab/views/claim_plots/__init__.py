@@ -1,0 +1,24 @@
+"""Each claim's plot, drawn from its `ClaimResult` (its measured numbers and
+series): `DRAWERS` maps a claim's key to the function that draws it. Every
+plot has a title, axis titles with units and a legend; `rtlab.views.claims.figure`
+picks the one for a result. The drawers live by subject: `wire` (bytes and what
+they cost), `behaviour` (how techniques behave), `support` (browsers' rules and
+support, server code); `layout` holds what they share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import plotly.graph_objects as go
+
+from rtlab.studies.claims import ClaimResult
+from rtlab.views.claim_plots import behaviour, support, wire
+
+__all__ = ["DRAWERS"]
+
+DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
+    **behaviour.DRAWERS,
+    **wire.DRAWERS,
+    **support.DRAWERS,
+}
