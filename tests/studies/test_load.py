@@ -26,7 +26,9 @@ from rtlab.studies.load import (
     run_load,
 )
 
-SPEC = LoadSpec(push=30, longpoll=10, seconds=2.5, rate=10, baseline_seconds=1, settle=0.2)
+SPEC = LoadSpec(
+    push=30, longpoll=10, seconds=2.5, rate=10, baseline_seconds=1, settle=0.2, warmup_seconds=0.5
+)
 SCHEMA = Path(__file__).resolve().parents[2] / "data" / "schema.md"
 
 
@@ -40,10 +42,32 @@ def test_every_subscriber_gets_every_message_once_in_order(result: LoadResult) -
     per_client = load.groupby(["technique", "client"], observed=True)["seq"].apply(list)
     assert len(per_client) == 40
     first = min(load["seq"])
-    published = list(range(first, first + SPEC.messages))
-    assert SPEC.messages == 25
+    published = list(range(first, first + SPEC.warmup_messages + SPEC.messages))
+    assert (SPEC.warmup_messages, SPEC.messages) == (5, 25)
     for seqs in per_client:
         assert seqs == published
+    # the warm-up's 5 messages are delivered, counted, and left out of the latencies
+    warm = load[load["warmup"]]
+    assert sorted(warm["seq"].unique()) == published[:5]
+    assert len(warm) == 5 * 40
+
+
+def test_latency_runs_from_the_scheduled_publish_time(result: LoadResult) -> None:
+    load = result.deliveries[result.deliveries["phase"] == "load"]
+    # a message is stamped by the server after it was due, never before
+    lag = load["latency_ms"] - load["stamped_ms"]
+    assert (lag > -5).all()  # ms: the two clocks are the same machine's
+    f = result.figures
+    assert f.warmup_s == 0.5
+    assert 0 <= f.publish_lag_p50_ms <= f.publish_lag_max_ms
+    assert f.latency_p50_ms > 0
+    # 1,000 measured deliveries: enough for a p99 over the window, from either start
+    assert f.latency_p99_ms >= f.latency_p50_ms and f.stamped_p99_ms > 0
+    rows = result.summary.set_index(["phase", "technique"])
+    assert rows.loc["load", "latency_n"].tolist() == [250] * 4
+    assert rows.loc["load", "p99_ms"].notna().all()
+    assert rows.loc["baseline", "latency_n"].tolist() == [10] * 4
+    assert rows.loc["baseline", "p99_ms"].isna().all()  # a p99 of 10 samples is not given
 
 
 def test_counts_and_no_losses(result: LoadResult) -> None:
@@ -60,7 +84,7 @@ def test_counts_and_no_losses(result: LoadResult) -> None:
         ("load", "longpoll"): 10,
     }
     assert (rows["delivered"] == rows["expected"]).all()
-    assert rows.loc["load", "delivered"].tolist() == [250] * 4
+    assert rows.loc["load", "delivered"].tolist() == [300] * 4  # warm-up included
     assert rows.loc["baseline", "delivered"].tolist() == [10] * 4
     for column in ("losses", "duplicates", "gaps", "out_of_order"):
         assert (rows[column] == 0).all(), column
@@ -69,7 +93,7 @@ def test_counts_and_no_losses(result: LoadResult) -> None:
 
     figures = result.figures
     assert figures.subscribers == figures.server_open == 40
-    assert (figures.expected, figures.delivered, figures.losses) == (1000, 1000, 0)
+    assert (figures.expected, figures.delivered, figures.losses) == (1200, 1200, 0)
     assert figures.duplicates == figures.gaps == figures.out_of_order == 0
     assert figures.envelope_bytes > SPEC.message_bytes
     assert figures.server_cpu_s > 0
@@ -101,7 +125,8 @@ def test_frames_have_the_documented_columns(result: LoadResult) -> None:
     timeline = result.timeline(slice_s=1.0)
     assert list(timeline.columns) == TIMELINE_COLUMNS
     assert _documented("timeline") == set(TIMELINE_COLUMNS)
-    assert sorted(timeline["from_s"].unique()) == [0.0, 1.0, 2.0]  # 25 messages at 10/s
+    # 5 warm-up and 25 measured messages at 10/s
+    assert sorted(timeline["from_s"].unique()) == [-1.0, 0.0, 1.0, 2.0]
     assert _documented("figures") == {f.name for f in fields(LoadFigures)}
 
 

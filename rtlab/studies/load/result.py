@@ -9,10 +9,11 @@ pandas' group-wise `quantile`, the same linear-interpolation statistic as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -74,6 +75,12 @@ class LoadFigures:
     reconnects: int
     errors: int
     publish_ack_max_ms: float  # worst delay from a publish's scheduled time to its 201
+    warmup_s: float  # the flow's first seconds, before the window: published, not measured
+    publish_lag_p50_ms: float  # the server's stamp minus the scheduled time, per message
+    publish_lag_max_ms: float
+    latency_p50_ms: float  # every measured delivery, from the scheduled publish time
+    latency_p99_ms: float
+    stamped_p99_ms: float  # the same from the server's stamp (what a closed loop reports)
 
 
 @dataclass
@@ -87,14 +94,22 @@ class LoadResult:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def timeline(self, slice_s: float = 10.0) -> pd.DataFrame:
-        """Load-phase latency per `slice_s` seconds of the flow (by publish order) and
-        technique: a steady state shows similar rows from the first slice to the last."""
+        """Load-phase latency (from the scheduled publish time) per `slice_s` seconds of
+        the flow, by publish order, and technique; `from_s` counts from the measured
+        window's start, so the warm-up's slices are negative. A steady state shows
+        similar rows from the first measured slice to the last; p99 is NaN in a slice
+        with fewer than 100 deliveries."""
         load = self.deliveries[self.deliveries["phase"] == "load"]
         per_slice = max(1, round(slice_s * self.spec.rate))
-        start = load["seq"].min()
-        second = ((load["seq"] - start) // per_slice * per_slice / self.spec.rate).rename("from_s")
-        latency = load.groupby([second, load["technique"]], observed=True)["latency_ms"]
-        table = pd.DataFrame({"p50_ms": latency.median(), "p99_ms": latency.quantile(0.99)})
+        first = load["seq"].min() + self.spec.warmup_messages  # the window's first seq
+        slot = (load["seq"] - first) // per_slice * per_slice / self.spec.rate
+        latency = load.groupby([slot.rename("from_s"), load["technique"]], observed=True)[
+            "latency_ms"
+        ]
+        enough = latency.count() >= stats.MIN_P99_SAMPLES
+        table = pd.DataFrame(
+            {"p50_ms": latency.median(), "p99_ms": latency.quantile(0.99).where(enough)}
+        )
         return table.reset_index()[TIMELINE_COLUMNS]
 
     def save(self, name: str = "load", directory: str | Path = store.DATA_DIR) -> Path:
@@ -116,6 +131,8 @@ class LoadResult:
             f"{f.subscribers} subscribers ({counts_text(s.counts())}), "
             f"{s.rate:g} msg/s x {s.seconds:g} s, {f.envelope_bytes}-byte envelopes, "
             f"{s.client_processes} client processes",
+            f"window: the {f.messages} messages published after a {f.warmup_s:g} s warm-up "
+            "(published, not measured); latency from each message's scheduled publish time",
             f"connect: all live in {f.connect_s:.1f} s (per subscriber p50 "
             f"{f.connect_p50_ms:.0f} ms, p99 {f.connect_p99_ms:.0f} ms); "
             f"server reports {f.server_open} open",
@@ -130,6 +147,9 @@ class LoadResult:
             f"duplicates {f.duplicates}, gaps {f.gaps}, out of order {f.out_of_order}, "
             f"reconnects {f.reconnects}, errors {f.errors}; "
             f"publishes acknowledged within {f.publish_ack_max_ms:.0f} ms of schedule",
+            f"latency: p50 {f.latency_p50_ms:.0f} ms, p99 {f.latency_p99_ms:.0f} ms from the "
+            f"scheduled time (p99 {f.stamped_p99_ms:.0f} ms from the server's stamp); "
+            f"publish lag p50 {f.publish_lag_p50_ms:.1f} ms, max {f.publish_lag_max_ms:.0f} ms",
             "",
         ]
         table = self.summary[
@@ -139,6 +159,7 @@ class LoadResult:
                 "clients",
                 "delivered",
                 "losses",
+                "latency_n",
                 "p50_ms",
                 "p99_ms",
                 "max_ms",
@@ -152,7 +173,11 @@ class LoadResult:
             )
         )
         timeline = self.timeline().pivot(index="from_s", columns="technique", values="p99_ms")
-        lines += ["", "load p99 ms per 10 s of the flow (from_s: start of the slice):"]
+        lines += [
+            "",
+            "load p99 ms per 10 s of the flow (from_s: start of the slice, from the window's "
+            "start; negative: the warm-up):",
+        ]
         lines.append(
             timeline[list(self.spec.counts())].to_string(float_format=lambda v: f"{v:.0f}")
         )
@@ -161,10 +186,33 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class PhaseRecords:
-    """One phase's records from the client processes: one per subscriber."""
+    """One phase's records from the client processes (one per subscriber), each
+    published seq's scheduled time (ms since the epoch) and the first seq of the
+    measured window (those before it are the warm-up)."""
 
     name: str
     records: list[dict[str, Any]]
+    due_ms: dict[int, float] = field(default_factory=dict)
+    measured_from: int = 0
+
+
+def _delivery_rows(phase: PhaseRecords, record: dict[str, Any]) -> pd.DataFrame:
+    """One subscriber's deliveries: latency from each message's scheduled publish
+    time (its receive time minus its due time) and from the server's stamp."""
+    seqs = pd.Series(record["seqs"], dtype="int64")
+    due = seqs.map(phase.due_ms).astype("float64")
+    n = len(seqs)
+    return pd.DataFrame(
+        {
+            "phase": [phase.name] * n,
+            "technique": [record["technique"]] * n,
+            "client": pd.Series([record["client"]] * n, dtype="int64"),
+            "seq": seqs,
+            "latency_ms": pd.Series(record["received"], dtype="float64") - due,
+            "stamped_ms": pd.Series(record["latencies"], dtype="float64"),
+            "warmup": seqs < phase.measured_from,
+        }
+    )
 
 
 def frames(
@@ -175,19 +223,10 @@ def frames(
     rows = []
     for phase in phases:
         for record in phase.records:
-            n = len(record["seqs"])
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "phase": [phase.name] * n,
-                        "technique": [record["technique"]] * n,
-                        "client": pd.Series([record["client"]] * n, dtype="int64"),
-                        "seq": pd.Series(record["seqs"], dtype="int64"),
-                        "latency_ms": pd.Series(record["latencies"], dtype="float64"),
-                    }
-                )
+            parts.append(_delivery_rows(phase, record))
+            rows.append(
+                {k: v for k, v in record.items() if k not in ("seqs", "latencies", "received")}
             )
-            rows.append({k: v for k, v in record.items() if k not in ("seqs", "latencies")})
     deliveries = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=DELIVERY_COLUMNS)
     )
@@ -217,10 +256,12 @@ def summary(
         connect_max_ms=("connect_ms", "max"),
     )
     table["losses"] = table["expected"] - table["delivered"]
-    latency = deliveries.groupby(keys, sort=False, observed=True)["latency_ms"]
+    measured = deliveries[~deliveries["warmup"].astype(bool)]
+    latency = measured.groupby(keys, sort=False, observed=True)["latency_ms"]
+    table["latency_n"] = latency.count().reindex(table.index, fill_value=0).astype("int64")
     table["p50_ms"] = latency.median()
     table["p90_ms"] = latency.quantile(0.9)
-    table["p99_ms"] = latency.quantile(0.99)
+    table["p99_ms"] = latency.quantile(0.99).where(table["latency_n"] >= stats.MIN_P99_SAMPLES)
     table["max_ms"] = latency.max()
     table = table.reset_index()
     base = table[table["phase"] == "baseline"].set_index("technique")
@@ -257,6 +298,7 @@ def headline_figures(
     spec: LoadSpec,
     summary: pd.DataFrame,
     clients: pd.DataFrame,
+    deliveries: pd.DataFrame,
     usage: Usage,
     ramp: Ramp,
     *,
@@ -291,5 +333,34 @@ def headline_figures(
         kb_per_connection=(usage.rss_loaded - rss_idle) / per_kb,
         kb_per_connection_idle=(usage.rss_connected - rss_idle) / per_kb,
         publish_ack_max_ms=ramp.ack_ms,
+        warmup_s=spec.warmup_messages / spec.rate,
         **{column: int(rows[column].sum()) for column in COUNT_COLUMNS},
+        **_latency_figures(deliveries),
     )
+
+
+class _Latency(TypedDict):
+    publish_lag_p50_ms: float
+    publish_lag_max_ms: float
+    latency_p50_ms: float
+    latency_p99_ms: float
+    stamped_p99_ms: float
+
+
+def _latency_figures(deliveries: pd.DataFrame) -> _Latency:
+    """The load window's latency from the scheduled time and from the server's stamp,
+    and the publish lag between the two (per message: the median over its deliveries)."""
+    window = deliveries[(deliveries["phase"] == "load") & ~deliveries["warmup"].astype(bool)]
+    lag = (window["latency_ms"] - window["stamped_ms"]).groupby(window["seq"]).median()
+    return _Latency(
+        publish_lag_p50_ms=stats.median(lag),
+        publish_lag_max_ms=float(lag.max()) if len(lag) else math.nan,
+        latency_p50_ms=stats.median(window["latency_ms"]),
+        latency_p99_ms=_p99(window["latency_ms"]),
+        stamped_p99_ms=_p99(window["stamped_ms"]),
+    )
+
+
+def _p99(values: pd.Series) -> float:
+    """p99, NaN from fewer than `stats.MIN_P99_SAMPLES` samples."""
+    return stats.percentile(values, 99) if len(values) >= stats.MIN_P99_SAMPLES else math.nan

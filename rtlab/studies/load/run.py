@@ -20,7 +20,7 @@ from rtlab.aio import run_sync
 from rtlab.message import Message
 from rtlab.runs.hosts import ProcessServer
 from rtlab.runs.progress import progress_bar
-from rtlab.runs.schedule import Schedule
+from rtlab.runs.schedule import PublishLog, Schedule, Tick
 from rtlab.runs.store import environment
 from rtlab.studies.load.result import (
     LoadResult,
@@ -120,32 +120,44 @@ class _Counters:
         )
 
 
+@dataclass(frozen=True)
+class _Flow:
+    """What the publisher saw: the last seq, each seq's scheduled time (ms since the
+    epoch) and the worst delay from a publish's due time to its 201 (ms)."""
+
+    last: int
+    due_ms: dict[int, float]
+    ack_ms: float
+
+
 async def _publish_flow(
     server: ProcessServer, topic: str, count: int, spec: LoadSpec, progress: bool
-) -> tuple[int, float]:
+) -> _Flow:
     """Publish `count` messages on an open-loop `Schedule`, each at its due time whether
     or not the previous one was acknowledged (so a slow server does not slow the offered
-    load down). Returns the last seq and the worst delay from a publish's due time to
-    its 201 (ms)."""
+    load down)."""
     rng = random.Random(spec.seed)
     payloads = [payload(index, spec.message_bytes, rng) for index in range(count)]
     delays: list[float] = []
+    log = PublishLog()
     publishes: list[asyncio.Task[int]] = []
 
     with progress_bar(
         total=count, desc=topic, unit="msg", disable=not progress, leave=False
     ) as bar:
 
-        async def publish(index: int, due: float) -> int:
-            seq = await server.apublish(topic, payloads[index])
-            delays.append((time.time() - due) * 1000)
+        async def publish(tick: Tick) -> int:
+            seq = await server.apublish(topic, payloads[tick.index])
+            delays.append((time.time() - tick.due) * 1000)
+            log.record(topic, seq, tick)
             bar.update(1)
             return seq
 
         async for tick in Schedule(spec.rate, count):
-            publishes.append(asyncio.create_task(publish(tick.index, tick.due)))
+            publishes.append(asyncio.create_task(publish(tick)))
         seqs = await asyncio.gather(*publishes)
-    return max(seqs), max(delays)
+    due_ms = {seq: log.due_for(topic, seq) * 1000 for seq in seqs}
+    return _Flow(max(seqs), due_ms, max(delays))
 
 
 @dataclass(frozen=True)
@@ -213,31 +225,34 @@ async def _connect(
 
 
 async def _measure_window(
-    flow: asyncio.Task[tuple[int, float]],
-    spec: LoadSpec,
-    messages: int,
-    read: Callable[[], _Counters],
-    before: _Counters,
+    spec: LoadSpec, read: Callable[[], _Counters], sampler: _Sampler
 ) -> Usage:
-    """Wait exactly `messages` publish periods from the flow's start (up to one period
-    after the last publish) and take what the server and clients used meanwhile."""
-    window = messages / spec.rate
-    await asyncio.wait({flow}, timeout=window)
-    await asyncio.sleep(max(0.0, before.t + window - time.perf_counter()))
-    return before.until(read())
+    """From a flow just started: let the warm-up's messages go by, then take what the
+    server and clients used over exactly the measured messages' publish periods."""
+    await asyncio.sleep(spec.warmup_messages / spec.rate)
+    sampler.sample()
+    before = read()
+    await asyncio.sleep(max(0.0, before.t + spec.messages / spec.rate - time.perf_counter()))
+    usage = before.until(read())
+    sampler.sample()
+    return usage
 
 
 async def _drain(
-    name: str, spec: LoadSpec, used: list[tuple[ClientProcess, list[tuple[str, int]]]], last: int
+    name: str,
+    spec: LoadSpec,
+    used: list[tuple[ClientProcess, list[tuple[str, int]]]],
+    flow: _Flow,
+    measured_from: int,
 ) -> PhaseRecords:
     """Tell every process the last seq and gather its subscribers' records."""
     for process, _ in used:
-        process.conn.send(("until", last, spec.drain_timeout))
+        process.conn.send(("until", flow.last, spec.drain_timeout))
     records = []
     for process, _ in used:
         for record in await process.receive("done", spec.drain_timeout + 60):
             records.append({"phase": name, "process": process.index, **record})
-    return PhaseRecords(name, records)
+    return PhaseRecords(name, records, flow.due_ms, measured_from)
 
 
 async def _phase(
@@ -254,6 +269,7 @@ async def _phase(
     """Connect `subscribers` (spread over `processes`), publish the phase's messages,
     gather the records; with `measure`, what the flow's window used too."""
     messages = spec.messages if measure else spec.baseline_messages
+    warmup = spec.warmup_messages if measure else 0
     topic = f"{spec.topic}-{name}"
     start = await server.apublish(topic, "start")
     used = _shares(processes, subscribers)
@@ -262,21 +278,15 @@ async def _phase(
     await asyncio.sleep(spec.settle)
     server_open = await _open_count(server)
     sampler.phase = name
+    flowing = asyncio.create_task(_publish_flow(server, topic, warmup + messages, spec, progress))
     usage = None
     if measure:
-        sampler.sample()
-        before = _Counters.read(server, processes)
-    flow = asyncio.create_task(_publish_flow(server, topic, messages, spec, progress))
-    if measure:
-        usage = await _measure_window(
-            flow, spec, messages, lambda: _Counters.read(server, processes), before
-        )
-        sampler.sample()
-    last, ack_ms = await flow
-    assert last == start + messages, "another publisher on the load topic"
-    records = await _drain(name, spec, used, last)
+        usage = await _measure_window(spec, lambda: _Counters.read(server, processes), sampler)
+    flow = await flowing
+    assert flow.last == start + warmup + messages, "another publisher on the load topic"
+    records = await _drain(name, spec, used, flow, measured_from=start + warmup + 1)
     sampler.phase = "idle"
-    return _Phase(records, Ramp(server_open, connect_s, ack_ms), usage)
+    return _Phase(records, Ramp(server_open, connect_s, flow.ack_ms), usage)
 
 
 @dataclass(frozen=True)
@@ -359,7 +369,7 @@ async def arun_load(spec: LoadSpec, progress: bool = False) -> LoadResult:
     run = await _run(spec, progress)
     loaded = run.loaded
     assert loaded.usage is not None
-    expected = {"baseline": spec.baseline_messages, "load": spec.messages}
+    expected = {"baseline": spec.baseline_messages, "load": spec.warmup_messages + spec.messages}
     deliveries, clients = frames([run.baseline.records, loaded.records], expected)
     table = summary(deliveries, clients, (*spec.push_techniques, "longpoll"))
     data = payload(0, spec.message_bytes, random.Random())
@@ -368,6 +378,7 @@ async def arun_load(spec: LoadSpec, progress: bool = False) -> LoadResult:
         spec,
         table,
         clients,
+        deliveries,
         loaded.usage,
         loaded.ramp,
         envelope_bytes=envelope,

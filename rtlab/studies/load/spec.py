@@ -12,7 +12,10 @@ from typing import Any
 from rtlab.message import dumps
 from rtlab.techniques import PUSH
 
-DELIVERY_COLUMNS = ["phase", "technique", "client", "seq", "latency_ms"]
+#: `latency_ms` is from the message's scheduled publish time (open loop),
+#: `stamped_ms` from the server's publish stamp; `warmup` marks the messages
+#: published before the measured window.
+DELIVERY_COLUMNS = ["phase", "technique", "client", "seq", "latency_ms", "stamped_ms", "warmup"]
 CLIENT_COLUMNS = [
     "phase",
     "technique",
@@ -47,6 +50,7 @@ SUMMARY_COLUMNS = [
     "clients",
     *COUNT_COLUMNS,
     "requests",
+    "latency_n",
     "p50_ms",
     "p90_ms",
     "p99_ms",
@@ -88,7 +92,8 @@ class LoadSpec:
     push_techniques: tuple[str, ...] = ("sse", "stream", "ws")
     client_processes: int = 2
     concurrency: int = 50  # connects in flight per client process during the ramp-up
-    settle: float = 2.0  # pause between the ramp-up and the measured flow
+    settle: float = 2.0  # pause between the ramp-up and the flow
+    warmup_seconds: float = 5.0  # the flow's first seconds, published but not measured
     longpoll_timeout: float = 30.0
     connect_timeout: float = 180.0
     drain_timeout: float = 60.0
@@ -102,6 +107,8 @@ class LoadSpec:
         for name in ("seconds", "rate", "baseline_seconds", "connect_timeout", "drain_timeout"):
             if not getattr(self, name) > 0:
                 problems.append(f"{name} must be > 0")
+        if self.warmup_seconds < 0:
+            problems.append("warmup_seconds must be >= 0")
         if self.client_processes < 1 or self.concurrency < 1:
             problems.append("client_processes and concurrency must be at least 1")
         unknown = [t for t in self.push_techniques if t not in PUSH]
@@ -116,6 +123,11 @@ class LoadSpec:
     def messages(self) -> int:
         """Messages published in the measured flow."""
         return max(1, round(self.rate * self.seconds))
+
+    @property
+    def warmup_messages(self) -> int:
+        """Messages published before the measured flow, at the same rate, not measured."""
+        return round(self.rate * self.warmup_seconds)
 
     @property
     def baseline_messages(self) -> int:

@@ -62,7 +62,8 @@ class _Subscriber:
             technique, job.url, job.topic, knobs, after=job.after, session=http
         )
         self.seqs = array("q")
-        self.latencies = array("d")
+        self.latencies = array("d")  # from the server's publish stamp
+        self.received = array("d")  # wall-clock receive times (ms), for the scheduled-time latency
         self.connect_ms = float("nan")
         self.live = asyncio.Event()
         self.done = asyncio.Event()
@@ -86,6 +87,8 @@ class _Subscriber:
                         if item.seq > self.after + 1:
                             self.seqs.append(item.seq)
                             self.latencies.append(item.latency_ms or 0.0)
+                            got = item.received
+                            self.received.append(time.time() * 1000 if got is None else got)
                         if not self.live.is_set():
                             self.connect_ms = (time.perf_counter() - started) * 1000
                             self.live.set()
@@ -118,6 +121,7 @@ class _Subscriber:
             "last_error": repr(self.client.last_error) if self.client.last_error else "",
             "seqs": self.seqs,
             "latencies": self.latencies,
+            "received": self.received,
         }
 
 
