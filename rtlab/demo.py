@@ -18,7 +18,7 @@ from rtlab.runs.clients import ClientKnobs, make_client
 from rtlab.runs.progress import progress_bar
 from rtlab.runs.record import Recorder, recording
 from rtlab.runs.schedule import Schedule
-from rtlab.runs.stats import percentile
+from rtlab.runs.stats import p99, percentile
 
 __all__ = ["DemoRow", "format_table", "live_demo", "run_demo"]
 
@@ -75,7 +75,7 @@ def _row(recorder: Recorder, expected: range) -> DemoRow:
         requests=client.stats.requests,
         bytes_received=client.stats.bytes_received,
         p50_ms=percentile(recorder.latencies, 50),
-        p99_ms=percentile(recorder.latencies, 99),
+        p99_ms=p99(recorder.latencies),
     )
 
 

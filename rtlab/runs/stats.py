@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MIN_P99_SAMPLES", "Percentiles", "median", "percentile", "percentiles"]
+__all__ = ["MIN_P99_SAMPLES", "Percentiles", "median", "p99", "percentile", "percentiles"]
 
 MIN_P99_SAMPLES = 100  # below this many samples a p99 is little more than the maximum
 
@@ -40,9 +40,17 @@ def median(values: Iterable[float]) -> float:
     return percentile(values, 50)
 
 
+def p99(values: Iterable[float]) -> float:
+    """The 99th percentile of the finite `values`; NaN from fewer than
+    `MIN_P99_SAMPLES`, where it would be little more than their maximum."""
+    data = _finite(values)
+    return float(np.percentile(data, 99)) if data.size >= MIN_P99_SAMPLES else math.nan
+
+
 @dataclass(frozen=True, slots=True)
 class Percentiles:
-    """p50, p90 and p99 of `n` samples (NaN each when `n` is 0)."""
+    """p50, p90 and p99 of `n` samples (NaN each when `n` is 0; p99 NaN when `n` is
+    under `MIN_P99_SAMPLES`)."""
 
     n: int
     p50: float
@@ -54,9 +62,10 @@ class Percentiles:
 
 
 def percentiles(values: Iterable[float]) -> Percentiles:
-    """p50, p90 and p99 of the finite `values`, with how many there were."""
+    """p50, p90 and p99 (from at least `MIN_P99_SAMPLES`) of the finite `values`,
+    with how many there were."""
     data = _finite(values)
     if not data.size:
         return Percentiles(0, math.nan, math.nan, math.nan)
-    p50, p90, p99 = (float(v) for v in np.percentile(data, [50, 90, 99]))
-    return Percentiles(int(data.size), p50, p90, p99)
+    p50, p90, tail = (float(v) for v in np.percentile(data, [50, 90, 99]))
+    return Percentiles(int(data.size), p50, p90, tail if data.size >= MIN_P99_SAMPLES else math.nan)

@@ -356,11 +356,6 @@ def _latency_figures(deliveries: pd.DataFrame) -> _Latency:
         publish_lag_p50_ms=stats.median(lag),
         publish_lag_max_ms=float(lag.max()) if len(lag) else math.nan,
         latency_p50_ms=stats.median(window["latency_ms"]),
-        latency_p99_ms=_p99(window["latency_ms"]),
-        stamped_p99_ms=_p99(window["stamped_ms"]),
+        latency_p99_ms=stats.p99(window["latency_ms"]),
+        stamped_p99_ms=stats.p99(window["stamped_ms"]),
     )
-
-
-def _p99(values: pd.Series) -> float:
-    """p99, NaN from fewer than `stats.MIN_P99_SAMPLES` samples."""
-    return stats.percentile(values, 99) if len(values) >= stats.MIN_P99_SAMPLES else math.nan

@@ -19,7 +19,7 @@ from rtlab.netem import Relay
 from rtlab.runs.progress import progress_bar
 from rtlab.runs.record import Recorder
 from rtlab.runs.schedule import Schedule
-from rtlab.runs.stats import percentile
+from rtlab.runs.stats import p99, percentile
 from rtlab.runs.wait import holds
 from rtlab.studies.reliability.common import TECHNIQUES, TOPIC, client
 
@@ -184,8 +184,9 @@ def _fault_row(
         "restart_recover_ms": (
             after_restart[0] - restart["started"] if after_restart else float("nan")
         ),
+        "latency_n": len(latencies),
         "latency_p50_ms": percentile(latencies, 50),
-        "latency_p99_ms": percentile(latencies, 99),
+        "latency_p99_ms": p99(latencies),
     }
 
 

@@ -22,7 +22,7 @@ from rtlab.runs.hosts import ProcessServer
 from rtlab.runs.progress import progress_bar
 from rtlab.runs.record import Recorder, recording
 from rtlab.runs.schedule import Schedule
-from rtlab.runs.stats import percentile
+from rtlab.runs.stats import p99, percentile
 from rtlab.studies.reliability.common import PUSH, TOPIC, client
 
 __all__ = ["STALLED_RCVBUF", "SlowPlan", "aslow_consumer", "slow_consumer"]
@@ -135,8 +135,9 @@ async def _row(
         "megabytes": plan.megabytes,
         "fast_clients": len(logs),
         "fast_delivered": sum(len({m.seq for m in log.messages()}) for log in logs),
+        "fast_latency_n": len(latencies),
         "fast_p50_ms": percentile(latencies, 50),
-        "fast_p99_ms": percentile(latencies, 99),
+        "fast_p99_ms": p99(latencies),
     }
     if stalled:
         row |= await _resume(slow.clients[technique], slow.items[technique], last)
