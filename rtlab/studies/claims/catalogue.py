@@ -108,6 +108,7 @@ _SEED_000 = (
         "not hold if at most 1.2x at every count; depends otherwise, giving the client count "
         "and measure where the gap opens",
         _uses(PYTHON, PROCESS),
+        measured_by="poll_waste",
         also=(
             (SEED_000, "人数越多，服务器端压力越大"),
             (SEED_002, "可能会造成网络流量浪费，同时也会增加服务器压力"),

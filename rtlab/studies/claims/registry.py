@@ -18,6 +18,7 @@ from rtlab.studies.claims import (
     longpoll_check,
     longpoll_savings,
     overhead,
+    poll_waste,
     post_cost,
     ranking,
     reconnect,
@@ -203,6 +204,14 @@ CLAIMS: dict[str, Claim] = {
             "seed 000, 002, 004",
             longpoll_savings.measure_longpoll_vs_poll,
             longpoll_savings.rule_longpoll_vs_poll,
+        ),
+        Claim(
+            "poll_waste",
+            "Short polling seriously wastes server resources against SSE and WebSocket, and "
+            "the server's load grows with the number of users.",
+            "seed 000, 002, 004",
+            poll_waste.measure_poll_waste,
+            poll_waste.rule_poll_waste,
         ),
     )
 }
