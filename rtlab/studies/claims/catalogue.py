@@ -184,6 +184,7 @@ _SEED_000 = (
         "1.0x either's at both rates; depends otherwise, giving the rate and technique where "
         "the gap closes",
         _uses(PYTHON, PROCESS),
+        measured_by="sse_saves_resources",
         also=(
             (SEED_002, "相比于长轮询，SSE 更加轻量级且易于实现"),
             (SEED_003, "与由客户端每隔几秒从服务端轮询拉取新数据相比，这是一种更优的解决方案"),

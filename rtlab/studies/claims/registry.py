@@ -23,6 +23,7 @@ from rtlab.studies.claims import (
     ranking,
     reconnect,
     sse_requests,
+    sse_savings,
     tcp_setup,
     text,
     upstream,
@@ -212,6 +213,13 @@ CLAIMS: dict[str, Claim] = {
             "seed 000, 002, 004",
             poll_waste.measure_poll_waste,
             poll_waste.rule_poll_waste,
+        ),
+        Claim(
+            "sse_saves_resources",
+            "Needing no stream of client requests, SSE uses much less than short or long polling.",
+            "seed 000, 002, 003",
+            sse_savings.measure_sse_saves_resources,
+            sse_savings.rule_sse_saves_resources,
         ),
     )
 }
