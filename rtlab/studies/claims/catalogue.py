@@ -108,6 +108,7 @@ _SEED_000 = (
         "not hold if at most 1.2x at every count; depends otherwise, giving the client count "
         "and measure where the gap opens",
         _uses(PYTHON, PROCESS),
+        measured_by="poll_waste",
         also=(
             (SEED_000, "人数越多，服务器端压力越大"),
             (SEED_002, "可能会造成网络流量浪费，同时也会增加服务器压力"),
@@ -183,6 +184,7 @@ _SEED_000 = (
         "1.0x either's at both rates; depends otherwise, giving the rate and technique where "
         "the gap closes",
         _uses(PYTHON, PROCESS),
+        measured_by="sse_saves_resources",
         also=(
             (SEED_002, "相比于长轮询，SSE 更加轻量级且易于实现"),
             (SEED_003, "与由客户端每隔几秒从服务端轮询拉取新数据相比，这是一种更优的解决方案"),

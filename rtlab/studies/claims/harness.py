@@ -7,6 +7,7 @@ length does not change the figure).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -19,7 +20,15 @@ from rtlab.runs.record import recording
 from rtlab.runs.wait import require
 from rtlab.studies.experiments import Scenario, arun_many
 
-__all__ = ["connected", "link", "steady_bytes", "summary_figures", "until"]
+__all__ = [
+    "connected",
+    "link",
+    "ratio",
+    "steady_bytes",
+    "summary_figures",
+    "swept_figures",
+    "until",
+]
 
 
 def link(network: str = "4g", **overrides: Any) -> LinkSettings:
@@ -48,6 +57,22 @@ async def summary_figures(
     return {
         f"{scenario.technique}_{measure}": float(summary.at[scenario.technique, measure])
         for scenario in scenarios
+        for measure in measures
+    }
+
+
+def ratio(first: float, second: float) -> float:
+    """first / second, NaN when second is not positive (or either is NaN)."""
+    return first / second if second > 0 else math.nan
+
+
+async def swept_figures(scenarios: Sequence[Scenario], measures: Iterable[str]) -> dict[str, float]:
+    """Run the scenarios of a rate sweep and take `measures` from each summary
+    row, as `{f"{technique}_{measure}@{rate:g}": value}`."""
+    summary = (await arun_many(scenarios, progress=False)).summary()
+    return {
+        f"{row.technique}_{measure}@{row.rate:g}": float(getattr(row, measure))
+        for row in summary.itertuples(index=False)
         for measure in measures
     }
 

@@ -24,7 +24,8 @@ import math
 from collections.abc import Mapping
 
 from rtlab.studies.claims.base import Measurement, num
-from rtlab.studies.experiments import Scenario, arun_many
+from rtlab.studies.claims.harness import ratio, swept_figures
+from rtlab.studies.experiments import Scenario
 
 __all__ = [
     "JUDGED_RATES",
@@ -66,15 +67,11 @@ async def measure_longpoll_vs_poll(quick: bool) -> Measurement:
         for rate in rates
         for technique in ("poll", "longpoll")
     ]
-    summary = (await arun_many(scenarios, progress=False)).summary()
-    measured: dict[str, float] = {"clients": float(clients)}
-    for row in summary.itertuples(index=False):
-        for measure in MEASURES:
-            measured[f"{row.technique}_{measure}@{row.rate:g}"] = float(getattr(row, measure))
+    measured = {"clients": float(clients)} | await swept_figures(scenarios, MEASURES)
     for rate in rates:
         for measure in MEASURES:
             long, short = (measured[f"{t}_{measure}@{rate:g}"] for t in ("longpoll", "poll"))
-            measured[f"ratio_{measure}@{rate:g}"] = long / short if short > 0 else math.nan
+            measured[f"ratio_{measure}@{rate:g}"] = ratio(long, short)
     return Measurement(measured)
 
 

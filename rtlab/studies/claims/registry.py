@@ -18,10 +18,12 @@ from rtlab.studies.claims import (
     longpoll_check,
     longpoll_savings,
     overhead,
+    poll_waste,
     post_cost,
     ranking,
     reconnect,
     sse_requests,
+    sse_savings,
     tcp_setup,
     text,
     upstream,
@@ -203,6 +205,21 @@ CLAIMS: dict[str, Claim] = {
             "seed 000, 002, 004",
             longpoll_savings.measure_longpoll_vs_poll,
             longpoll_savings.rule_longpoll_vs_poll,
+        ),
+        Claim(
+            "poll_waste",
+            "Short polling seriously wastes server resources against SSE and WebSocket, and "
+            "the server's load grows with the number of users.",
+            "seed 000, 002, 004",
+            poll_waste.measure_poll_waste,
+            poll_waste.rule_poll_waste,
+        ),
+        Claim(
+            "sse_saves_resources",
+            "Needing no stream of client requests, SSE uses much less than short or long polling.",
+            "seed 000, 002, 003",
+            sse_savings.measure_sse_saves_resources,
+            sse_savings.rule_sse_saves_resources,
         ),
     )
 }

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 
 from rtlab.studies.claims import ClaimResult
-from rtlab.views.claim_plots import behaviour, support, wire
+from rtlab.views.claim_plots import behaviour, polls, support, wire
 
 __all__ = ["DRAWERS"]
 
@@ -21,4 +21,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     **behaviour.DRAWERS,
     **wire.DRAWERS,
     **support.DRAWERS,
+    **polls.DRAWERS,
 }

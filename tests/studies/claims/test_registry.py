@@ -209,6 +209,18 @@ EXPECTED_KEYS["longpoll_vs_poll"] = {
     for m in ("requests_per_msg", "steady_bytes_per_msg", "server_cpu_us_per_msg")
     for r in (1, 20)
 }
+EXPECTED_KEYS["poll_waste"] = {
+    f"ratio_{m}_{o}@{n}"
+    for m in ("server_cpu_per_s", "steady_bytes_per_msg")
+    for o in ("sse", "ws")
+    for n in (5, 25)
+} | {f"{t}_cpu_slope" for t in ("poll", "sse", "ws")}
+EXPECTED_KEYS["sse_saves_resources"] = {
+    f"ratio_{m}_{p}@{r}"
+    for m in ("steady_bytes_per_msg", "server_cpu_us_per_msg")
+    for p in ("poll", "longpoll")
+    for r in (1, 20)
+}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {"sse_no_cors", "sse_six_connections", "ws_low_overhead"}
 
