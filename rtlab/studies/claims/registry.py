@@ -17,8 +17,11 @@ from rtlab.studies.claims import (
     idle,
     longpoll_check,
     longpoll_savings,
+    must_reconnect,
+    no_cache,
     overhead,
     post_cost,
+    push,
     ranking,
     reconnect,
     sse_requests,
@@ -203,6 +206,29 @@ CLAIMS: dict[str, Claim] = {
             "seed 000, 002, 004",
             longpoll_savings.measure_longpoll_vs_poll,
             longpoll_savings.rule_longpoll_vs_poll,
+        ),
+        Claim(
+            "sse_client_must_reconnect",
+            "When an SSE connection drops, the client must implement reconnection itself.",
+            "seed 002",
+            must_reconnect.measure_sse_client_must_reconnect,
+            must_reconnect.rule_sse_client_must_reconnect,
+        ),
+        Claim(
+            "sse_no_cache",
+            "An SSE response must tell the browser not to cache it, or events will not show "
+            "in real time.",
+            "seed 002",
+            no_cache.measure_sse_no_cache,
+            no_cache.rule_sse_no_cache,
+        ),
+        Claim(
+            "sse_push_no_request",
+            "SSE needs no client request per message: the server sends each update as soon "
+            "as it has it.",
+            "seed 000, 001, 002, 004",
+            push.measure_sse_push_no_request,
+            push.rule_sse_push_no_request,
         ),
     )
 }
