@@ -31,7 +31,7 @@ from rtlab.server.limits import CONNECTIONS, HTTP_PARSER_LIMITS, ConnectionGate,
 from rtlab.server.longpoll import longpoll
 from rtlab.server.poll import poll
 from rtlab.server.publish import publish
-from rtlab.server.sse import sse
+from rtlab.server.sse import REJECTIONS, Rejections, sse
 from rtlab.server.stream import stream
 from rtlab.server.ws import ws
 from rtlab.techniques import ALL
@@ -153,6 +153,7 @@ def make_app(settings: Settings | None = None, *, epoch: str | None = None) -> w
     app[HUB] = Hub(history=settings.history, epoch=epoch)
     app[METRICS] = Metrics()
     app[FLOWS] = set()
+    app[REJECTIONS] = Rejections()
     app.cleanup_ctx.append(send_limit_watchdog)
     app.add_routes(
         [

@@ -59,6 +59,15 @@ class Settings:
     # Fault injection, for demos and tests: close a connection right after it has
     # delivered a message whose seq is a multiple of `drop_every`.
     drop_every: int | None = None
+    # Fault injection: answer the first `reject_resumes` SSE requests that carry a
+    # `Last-Event-ID` header (an EventSource's own reconnects) with a 503 and a JSON
+    # error, to see what a browser does with an error status (seed 002; the claim
+    # sse_client_must_reconnect). 0: never.
+    reject_resumes: int = 0
+    # Teaching knob: False leaves `Cache-Control: no-cache` off the streaming
+    # responses (stream, iframe, SSE), to see whether a browser shows events any
+    # later without it (seed 002; the claim sse_no_cache). True: always sent.
+    no_cache: bool = True
     # Teaching knob: when set, a held long poll checks for new data every this
     # many seconds (sleep, look, sleep again), as the long-poll server of one of
     # the articles the lab grew from does with `setTimeout(checkData, 1000)`
@@ -85,6 +94,8 @@ class Settings:
             raise ValueError("longpoll_check_interval must be a number of seconds > 0, or None")
         if self.max_connections is not None and self.max_connections < 0:
             raise ValueError("max_connections must be a number of connections >= 0, or None")
+        if self.reject_resumes < 0:
+            raise ValueError("reject_resumes must be a number of requests >= 0")
 
     def cut(self, items: list[Item]) -> tuple[list[Item], bool]:
         """With `drop_every`: the items to send before cutting, and whether to cut."""
@@ -240,7 +251,7 @@ async def serve_stream(
     response = web.StreamResponse(
         headers={
             "Content-Type": content_type,
-            "Cache-Control": "no-cache",
+            **({"Cache-Control": "no-cache"} if settings.no_cache else {}),
             "X-Accel-Buffering": "no",
             "X-Content-Type-Options": "nosniff",
             **cursor_header(sub),

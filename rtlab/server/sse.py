@@ -16,6 +16,12 @@ so the browser's own reconnects carry the epoch from then on and a restarted
 server answers `event: restart` (id `EPOCH:0`) instead of misreading the seq.
 A client that never names an epoch gets bare ids, exactly as before.
 
+Fault injection (`Settings.reject_resumes`, off by default): the first N
+requests that carry a `Last-Event-ID` header, i.e. an EventSource's own
+reconnects, are answered `503` with a JSON error and `Retry-After: 1`, as an
+overloaded server would; per the WHATWG spec a non-200 answer fails the
+connection for good.
+
 Resume: the `Last-Event-ID` header (what EventSource sends on reconnect) wins
 over the `lastEventId` query parameter (what a page passes on a fresh start).
 https://html.spec.whatwg.org/multipage/server-sent-events.html
@@ -23,6 +29,7 @@ https://html.spec.whatwg.org/multipage/server-sent-events.html
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 from aiohttp import web
@@ -34,6 +41,7 @@ from rtlab.server.common import (
     METRICS,
     SETTINGS,
     Cursor,
+    json_error,
     parse_cursor,
     serve_stream,
     topic_name,
@@ -42,6 +50,16 @@ from rtlab.server.flow import end_envelope
 from rtlab.wire.sse import encode_comment, encode_event
 
 HEARTBEAT = encode_comment("heartbeat")
+
+
+@dataclass
+class Rejections:
+    """How many reconnects `Settings.reject_resumes` has answered with a 503 so far."""
+
+    count: int = 0
+
+
+REJECTIONS = web.AppKey("sse_rejections", Rejections)
 
 
 def event_id(epoch: str | None, cursor: int) -> str:
@@ -82,7 +100,16 @@ def resume_cursor(request: web.Request) -> Cursor | None:
 async def sse(request: web.Request) -> web.StreamResponse:
     request.app[METRICS]["sse"].requests += 1
     topic_name(request)
-    retry_ms = request.app[SETTINGS].retry_ms
+    settings = request.app[SETTINGS]
+    rejections = request.app[REJECTIONS]
+    if "Last-Event-ID" in request.headers and rejections.count < settings.reject_resumes:
+        rejections.count += 1
+        return json_error(
+            503,
+            f"reconnect refused ({rejections.count} of {settings.reject_resumes}, reject_resumes)",
+            **{"Retry-After": "1"},
+        )
+    retry_ms = settings.retry_ms
     cursor = resume_cursor(request)
     # ids name the epoch only for a client that named one itself
     epoch = None if cursor is None or cursor.epoch is None else request.app[HUB].epoch

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient
 
+from rtlab.server import Settings
 from rtlab.wire.sse import SSEDecoder, SSEEvent
 from tests.server.conftest import Serve
 from tests.server.helpers import (
@@ -133,3 +134,46 @@ async def test_drop_every_cuts_after_the_multiple(serve: Serve) -> None:
     assert raw.status == 200
     assert raw.body == prelude(1) + published[1].sse + published[2].sse
     assert not raw.complete
+
+
+async def test_reject_resumes_answers_the_first_reconnects_with_a_503(serve: Serve) -> None:
+    client = await serve(reject_resumes=2)
+    await publish_many(client, "t", 3)
+    for n in (1, 2):
+        response = await client.get("/sse/t", headers={"Last-Event-ID": "1"})
+        assert response.status == 503
+        assert response.headers["Retry-After"] == "1"
+        assert await response.json() == {"error": f"reconnect refused ({n} of 2, reject_resumes)"}
+    response = await open_stream(client, "/sse/t", {"Last-Event-ID": "3"})
+    assert response.status == 200
+    assert await read_exactly(response, len(prelude(3))) == prelude(3)
+    response.close()
+
+
+async def test_reject_resumes_lets_a_first_connection_through(serve: Serve) -> None:
+    client = await serve(reject_resumes=1)
+    response = await open_stream(client, "/sse/t")
+    assert response.status == 200
+    assert await read_exactly(response, len(prelude(0))) == prelude(0)
+    response.close()
+
+
+async def test_reject_resumes_is_off_by_default(client: TestClient) -> None:
+    response = await open_stream(client, "/sse/t", {"Last-Event-ID": "0"})
+    assert response.status == 200
+    response.close()
+
+
+@pytest.mark.parametrize("path", ["/sse/t", "/stream/t", "/iframe/t"])
+async def test_no_cache_false_leaves_cache_control_off(serve: Serve, path: str) -> None:
+    client = await serve(no_cache=False)
+    response = await open_stream(client, path)
+    assert response.status == 200
+    assert "Cache-Control" not in response.headers
+    assert response.headers["X-Accel-Buffering"] == "no"
+    response.close()
+
+
+def test_reject_resumes_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="reject_resumes must be"):
+        Settings(reject_resumes=-1)

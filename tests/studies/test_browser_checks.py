@@ -179,3 +179,47 @@ def test_run_drives_a_check_from_synchronous_code() -> None:
         3,
         1,
     )
+
+
+@in_module_loop
+async def test_eventsource_recovers_from_a_cut_and_stays_closed_after_a_503(
+    browser: Browser,
+) -> None:
+    result = await browser_checks.eventsource_failures(
+        browser, rate=20.0, cut_after=5, wait=1.5, retry_ms=200
+    )
+    figures = result.figures
+    assert figures["cut_published"] == figures["error_published"] == 35  # 0.25 s + 1.5 s
+    assert figures["cut_recovered"] == 1.0 and figures["cut_reconnects"] >= 1
+    assert figures["cut_server_rejected"] == 0
+    # the reconnect after the cut gets the 503: an error leaving readyState CLOSED, no retry
+    assert (figures["error_server_requests"], figures["error_server_rejected"]) == (2, 1)
+    # Chromium may drop the event that arrived just before the cut (see the reconnect test)
+    assert figures["error_recovered"] == 0.0 and figures["error_received"] in (4, 5)
+    assert figures["error_ready_state"] == 2 and figures["error_ready_state_name"] == "CLOSED"
+    assert figures["error_recovered_after_ms"] is None
+    errors = result.table[(result.table.case == "error") & (result.table.kind == "error")]
+    assert list(errors.readyState) == [0, 2]  # reconnecting after the cut, closed after the 503
+
+
+@in_module_loop
+async def test_eventsource_cache_with_and_without_no_cache(browser: Browser) -> None:
+    result = await browser_checks.eventsource_cache(browser, messages=3, interval=0.2)
+    figures = result.figures
+    assert (figures["with_cache_control"], figures["without_cache_control"]) == (1.0, 0.0)
+    for case in ("with", "without"):
+        assert (figures[f"{case}_received"], figures[f"{case}_missed"]) == (3, 0)
+        assert len(figures[f"{case}_latency_ms"]) == figures[f"{case}_latency_n"] == 3
+        assert figures[f"{case}_second_replayed"] == 0.0
+        assert figures[f"{case}_second_got_next"] == 1.0
+    assert set(result.table.case) == {"with", "without"}
+
+
+@in_module_loop
+async def test_eventsource_push_sends_no_further_request(browser: Browser) -> None:
+    result = await browser_checks.eventsource_push(browser, messages=10, rate=50.0)
+    figures = result.figures
+    assert (figures["published"], figures["received"], figures["missed"]) == (10, 10, 0)
+    assert (figures["requests_at_open"], figures["requests_while_flowing"]) == (1, 0)
+    assert (figures["errors"], figures["reconnects"]) == (0, 0)
+    assert 0 < figures["latency_p50_ms"] < 50

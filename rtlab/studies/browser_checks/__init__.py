@@ -23,20 +23,30 @@ page's clock).
   on another, without and with the page's origin in the lab's `cors_origins`.
 - `iframe_order`: a forever iframe calling `parent.fn(envelope)`, with data
   that tries to break out of its `<script>`: every call, in order, intact.
+- `eventsource_failures`: a plain EventSource cut 1 s into a stream, and cut
+  with its reconnect answered 503: whether it recovers from each, its
+  reconnects and its readyState at the end.
+- `eventsource_cache`: the SSE stream with and without `Cache-Control:
+  no-cache`: each event's delivery latency and the missed ones, and whether a
+  second page's EventSource on the same URL is answered from anything stored.
+- `eventsource_push`: one EventSource while messages flow: the requests the
+  server received after the first, and each event's latency on loopback.
 
 Each check is a coroutine taking a Playwright `Browser` (from
 `rtlab.studies.browser.launch()`) and, where it can use one, a running `Lab` (else it
 starts its own with the settings it needs); each uses its own browser context,
 so no connection pool is shared between checks. `run(check, **options)` runs
 one from synchronous code (a script or a notebook cell) with its own browser;
-`run_all()` runs all four in one browser.
+`run_all()` runs the first four (`CHECKS`, a few seconds) in one browser. The
+last three take 5-35 s each, measure claims (`rtlab.studies.claims`) and are
+run as `run(eventsource_cache, messages=5)`.
 
     async with launch() as browser:
         result = await eventsource_reconnect(browser, messages=20, drop_every=5)
     result.figures["reconnects"], result.table
 
-A package, one module per check (`reconnect`, `connections`, `origins`,
-`iframes`) over the probe page's driver (`probe`).
+A package, one module per subject (`reconnect`, `connections`, `origins`,
+`iframes`, `failures`, `delivery`) over the probe page's driver (`probe`).
 """
 
 from __future__ import annotations
@@ -47,6 +57,8 @@ from typing import Any
 from rtlab.aio import run_sync
 from rtlab.studies.browser import launch
 from rtlab.studies.browser_checks.connections import connection_limit
+from rtlab.studies.browser_checks.delivery import eventsource_cache, eventsource_push
+from rtlab.studies.browser_checks.failures import eventsource_failures
 from rtlab.studies.browser_checks.iframes import IFRAME_DATA, iframe_order
 from rtlab.studies.browser_checks.origins import cors
 from rtlab.studies.browser_checks.probe import PROBE_PAGE, CheckResult
@@ -60,6 +72,9 @@ __all__ = [
     "claim_figures",
     "connection_limit",
     "cors",
+    "eventsource_cache",
+    "eventsource_failures",
+    "eventsource_push",
     "eventsource_reconnect",
     "iframe_order",
     "run",

@@ -160,13 +160,16 @@ _SEED_000 = (
         "不需要客户端发送请求，可以实现只要服务器端数据有更新，就可以马上发送到客户端",
         "SSE needs no client request per message: the server sends each update as soon as "
         "it has it.",
-        f"Chromium's EventSource and rtlab's Python SSE client, {FOUR_G}, 20 msg/s, 150 "
-        "messages; latency from the scheduled publish time",
+        f"rtlab's Python SSE client on the {FOUR_G}, latency from the scheduled publish "
+        "time, upstream bytes counted by the relay; Chromium's EventSource on loopback (no "
+        "emulator in front of a browser), requests counted by the server; 20 msg/s, 150 "
+        "messages",
         "holds if, after the first request, no further request or upstream byte is sent "
         "while messages flow and the median latency is within 10 ms of the 30 ms one-way "
         "delay; does not hold if requests are sent while messages flow or the median is a "
         "round trip (60 ms) or more above the one-way delay; depends otherwise",
         _uses(CHROMIUM, PYTHON, CAPTURE),
+        measured_by="sse_push_no_request",
         also=(
             (SEED_001, "客户端只需一次连接，`Server` 就能定时推送"),
             (SEED_002, "SSE 提供了更接近实时的数据推送，因为它是基于单个持久连接"),
@@ -372,11 +375,14 @@ _SEED_002 = (
         "An SSE response must tell the browser not to cache it, or events will not show in "
         "real time.",
         "Chromium's EventSource against the lab's SSE stream with and without "
-        "Cache-Control: no-cache, 1 msg/s, 30 messages, loopback",
+        "Cache-Control: no-cache, 1 msg/s, 30 messages, loopback; latency from the "
+        "server's publish ts to the page's onmessage; then a second page opening the same URL",
         "holds if without no-cache the browser delivers events late (median 100 ms or more "
-        "later than with it) or misses some; does not hold if both deliver every event "
-        "within 10 ms of each other; depends otherwise",
+        "later than with it), misses some, or answers the second page from stored events; "
+        "does not hold if both deliver every event with medians within 10 ms of each other; "
+        "depends otherwise",
         CHROMIUM,
+        measured_by="sse_no_cache",
     ),
     Entry(
         "sse_text_only",
@@ -399,12 +405,14 @@ _SEED_002 = (
         "这就需要客户端实现重连逻辑来保持连接的持久性",
         "When an SSE connection drops, the client must implement reconnection itself (the "
         "same seed's table says SSE reconnects automatically).",
-        f"as sse_reconnect: a cut 1 s into a 20 msg/s stream on the {FOUR_G}, and an HTTP "
-        "503 answer to the reconnect; Chromium's plain EventSource with no reconnect code",
+        "the server cuts the connection 1 s into a 20 msg/s stream (after message 20, and "
+        "every 20th since), and in a second case also answers the reconnect with HTTP 503; "
+        "Chromium's plain EventSource with no reconnect code, loopback, retry 1 s",
         "holds if the plain EventSource stays down after both failures for 10 s; does not "
-        "hold if it recovers from both on its own; depends if it recovers from the cut but "
-        "not from the error status, naming which",
+        "hold if it recovers from both on its own; depends if it recovers from one but "
+        "not the other (e.g. from the cut but not from the error status), naming which",
         CHROMIUM,
+        measured_by="sse_client_must_reconnect",
     ),
     Entry(
         "ws_manual_reconnect",

@@ -17,9 +17,12 @@ from rtlab.studies.claims import (
     idle,
     longpoll_check,
     longpoll_savings,
+    must_reconnect,
+    no_cache,
     overhead,
     poll_waste,
     post_cost,
+    push,
     ranking,
     reconnect,
     sse_requests,
@@ -220,6 +223,29 @@ CLAIMS: dict[str, Claim] = {
             "seed 000, 002, 003",
             sse_savings.measure_sse_saves_resources,
             sse_savings.rule_sse_saves_resources,
+        ),
+        Claim(
+            "sse_client_must_reconnect",
+            "When an SSE connection drops, the client must implement reconnection itself.",
+            "seed 002",
+            must_reconnect.measure_sse_client_must_reconnect,
+            must_reconnect.rule_sse_client_must_reconnect,
+        ),
+        Claim(
+            "sse_no_cache",
+            "An SSE response must tell the browser not to cache it, or events will not show "
+            "in real time.",
+            "seed 002",
+            no_cache.measure_sse_no_cache,
+            no_cache.rule_sse_no_cache,
+        ),
+        Claim(
+            "sse_push_no_request",
+            "SSE needs no client request per message: the server sends each update as soon "
+            "as it has it.",
+            "seed 000, 001, 002, 004",
+            push.measure_sse_push_no_request,
+            push.rule_sse_push_no_request,
         ),
     )
 }

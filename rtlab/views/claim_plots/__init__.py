@@ -3,7 +3,8 @@ series): `DRAWERS` maps a claim's key to the function that draws it. Every
 plot has a title, axis titles with units and a legend; `rtlab.views.claims.figure`
 picks the one for a result. The drawers live by subject: `wire` (bytes and what
 they cost), `behaviour` (how techniques behave), `support` (browsers' rules and
-support, server code); `layout` holds what they share.
+support, server code), `eventsource` (what a browser's EventSource does by
+itself); `layout` holds what they share.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 
 from rtlab.studies.claims import ClaimResult
-from rtlab.views.claim_plots import behaviour, polls, support, wire
+from rtlab.views.claim_plots import behaviour, eventsource, polls, support, wire
 
 __all__ = ["DRAWERS"]
 
@@ -22,4 +23,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     **wire.DRAWERS,
     **support.DRAWERS,
     **polls.DRAWERS,
+    **eventsource.DRAWERS,
 }

@@ -221,8 +221,26 @@ EXPECTED_KEYS["sse_saves_resources"] = {
     for p in ("poll", "longpoll")
     for r in (1, 20)
 }
+EXPECTED_KEYS["sse_client_must_reconnect"] = {
+    f"{case}_{m}" for case in ("cut", "error") for m in ("recovered", "reconnects", "ready_state")
+}
+EXPECTED_KEYS["sse_no_cache"] = {
+    f"{case}_{m}" for case in ("with", "without") for m in ("latency_p50_ms", "missed")
+}
+EXPECTED_KEYS["sse_push_no_request"] = {
+    "python_requests",
+    "python_bytes_up_after_connect",
+    "python_p50_ms",
+    "one_way_ms",
+}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
-BROWSER_CLAIMS = {"sse_no_cors", "sse_six_connections", "ws_low_overhead"}
+BROWSER_CLAIMS = {
+    "sse_no_cors",
+    "sse_six_connections",
+    "ws_low_overhead",
+    "sse_client_must_reconnect",
+    "sse_no_cache",
+}
 
 
 @pytest.mark.parametrize("key", list(registry.CLAIMS))
