@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
 
 from rtlab.studies.claims.base import Measurement, num
+from rtlab.studies.claims.in_browser import NEEDS_CHROMIUM, browser_check
 
 __all__ = [
     "measure_sse_no_cors",
@@ -38,30 +38,10 @@ __all__ = [
     "rule_sse_six_connections",
 ]
 
-NEEDS_CHROMIUM = (
-    "not testable here",
-    "This claim is about what a browser does, and no Chromium was found to run it in "
-    "(Debian package chromium).",
-)
-
-
-async def _check(name: str) -> dict[str, Any] | None:
-    """The figures of one browser check, or None without Chromium."""
-    from rtlab.studies import browser, browser_checks
-
-    try:
-        async with browser.launch() as chromium:
-            check = getattr(browser_checks, name)
-            result = await check(chromium)
-    except browser.BrowserUnavailable:
-        return None
-    figures: dict[str, Any] = result.figures
-    return figures
-
 
 async def measure_sse_no_cors(quick: bool) -> Measurement:
     """The cross-origin EventSource's messages and errors, refused and allowed."""
-    figures = await _check("cors")
+    figures = await browser_check("cors")
     if figures is None:
         return Measurement({})
     measured = {"published": float(figures["published"])}
@@ -95,7 +75,7 @@ def rule_sse_no_cors(figures: Mapping[str, float]) -> tuple[str, str]:
 
 async def measure_sse_six_connections(quick: bool) -> Measurement:
     """EventSources open at once to one origin, those that waited, and WebSockets."""
-    figures = await _check("connection_limit")
+    figures = await browser_check("connection_limit")
     if figures is None:
         return Measurement({})
     names = (
