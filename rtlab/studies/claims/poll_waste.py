@@ -25,6 +25,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from rtlab.studies.claims.base import Measurement, num
+from rtlab.studies.claims.harness import ratio
 from rtlab.studies.experiments import Scenario, arun_many, resolved_cpu
 
 __all__ = ["CLIENTS_FULL", "CLIENTS_QUICK", "MEASURES", "measure_poll_waste", "rule_poll_waste"]
@@ -70,7 +71,7 @@ async def measure_poll_waste(quick: bool) -> Measurement:
             poll = measured[f"poll_{measure}@{n}"]
             for other in ("sse", "ws"):
                 base = measured[f"{other}_{measure}@{n}"]
-                measured[f"ratio_{measure}_{other}@{n}"] = poll / base if base > 0 else math.nan
+                measured[f"ratio_{measure}_{other}@{n}"] = ratio(poll, base)
     for technique in TECHNIQUES:
         low, high = (measured[f"{technique}_server_cpu_per_s@{n}"] for n in (counts[0], counts[-1]))
         measured[f"{technique}_cpu_slope"] = (high - low) / (counts[-1] - counts[0])
