@@ -39,10 +39,13 @@ class Delivery(NamedTuple):
 class Recorder:
     """Runs `client` in a task and records what it delivers (see the module)."""
 
-    def __init__(self, client: Client, index: int = 0, *, until: int | None = None) -> None:
+    def __init__(
+        self, client: Client, index: int = 0, *, until: int | None = None, delay: float = 0.0
+    ) -> None:
         self.client = client
         self.index = index
         self.until = until
+        self.delay = delay  # seconds before the client starts
         self.deliveries: list[Delivery] = []
         self.done = asyncio.Event()  # set once the client has reached `until`
         self._task: asyncio.Task[None] | None = None
@@ -52,6 +55,8 @@ class Recorder:
         return self
 
     async def _record(self) -> None:
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
         async with contextlib.aclosing(aiter(self.client)) as items:
             async for item in items:
                 reconnects = self.client.stats.reconnects
@@ -106,13 +111,18 @@ class Recorder:
 
 @contextlib.asynccontextmanager
 async def recording(
-    clients: Sequence[Client], *, until: Sequence[int | None] | int | None = None
+    clients: Sequence[Client],
+    *,
+    until: Sequence[int | None] | int | None = None,
+    spread: float = 0.0,
 ) -> AsyncIterator[list[Recorder]]:
     """A started `Recorder` per client (numbered in order), all stopped on exit.
-    `until` is one seq for all, or one per client."""
+    `until` is one seq for all, or one per client; with `spread` (seconds) the
+    clients start evenly spread over it (client i after i * spread / count)."""
     targets = list(until) if isinstance(until, Sequence) else [until] * len(clients)
+    step = spread / len(clients) if clients else 0.0
     recorders = [
-        Recorder(client, index, until=target).start()
+        Recorder(client, index, until=target, delay=index * step).start()
         for index, (client, target) in enumerate(zip(clients, targets, strict=True))
     ]
     try:

@@ -78,6 +78,7 @@ class Scenario:
     seed: int = 0
     label: str = ""
     poll_keepalive: bool = True  # polls reuse one TCP connection (False: a new one each request)
+    stagger: float = 0.0  # clients start evenly spread over this long (polls at varied phases)
 
     def __post_init__(self) -> None:
         problems = []
@@ -91,6 +92,8 @@ class Scenario:
         for name in ("rate", "duration", "poll_interval", "longpoll_timeout"):
             if not getattr(self, name) > 0:
                 problems.append(f"{name} must be > 0")
+        if not self.stagger >= 0:
+            problems.append("stagger must be >= 0")
         if self.delay_ms is not None and self.delay_ms < 0:
             problems.append("delay_ms must be >= 0")
         if self.server not in ("thread", "process"):
@@ -326,10 +329,11 @@ async def _measure(
         ]
         until = [starts[topic] + scenario.messages_per_topic for topic, _ in pairs]
         peak = [server.rss_bytes()]
-        async with recording(clients, until=until) as recorders:
+        async with recording(clients, until=until, spread=scenario.stagger) as recorders:
             sampler = asyncio.create_task(_peak_rss(server, peak))
             cpu_before = server.cpu_seconds()
-            await asyncio.sleep(0.2 + 2 * profile.delay)  # let clients connect first
+            # let every client connect first (the last starts `stagger` s in)
+            await asyncio.sleep(scenario.stagger + 0.2 + 2 * profile.delay)
             setup = relay.totals().get(scenario.technique, {})  # connected, nothing sent yet
             await _publish(server, scenario, topics, progress)
             drain = scenario.poll_interval + 4 * profile.delay + 2.0
