@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -136,10 +137,16 @@ async def _second_look(probe: Probe, lab: Lab, topic: str, url: str) -> dict[str
 
 
 async def eventsource_push(
-    browser: Browser, *, messages: int = 150, rate: float = 20.0
+    browser: Browser,
+    *,
+    messages: int = 150,
+    rate: float = 20.0,
+    lab_options: Mapping[str, Any] | None = None,
 ) -> CheckResult:
-    """One EventSource on a fresh lab while `messages` are published at `rate`
-    per second, from when it is open. Figures: `published`, `received`,
+    """One EventSource on a fresh lab (made with `lab_options`, e.g.
+    `{"drop_every": 1}` for a server that ends the response after each event)
+    while `messages` are published at `rate` per second, from when it is open.
+    Figures: `published`, `received`,
     `missed`, `latency_n`, `latency_p50_ms`, `latency_p90_ms`,
     `latency_max_ms`, `latency_ms` (per event, loopback); `requests_at_open`
     (SSE requests the server had when the page's EventSource was open),
@@ -147,7 +154,7 @@ async def eventsource_push(
     message arrived), `errors` and `reconnects` (open events after the first)
     in the page; `rate`, `seconds` (of publishing)."""
     topic = fresh_topic("browser-push")
-    async with Lab() as lab, probe_page(browser, lab) as probe:
+    async with Lab(**(lab_options or {})) as lab, probe_page(browser, lab) as probe:
         await probe.call("eventSource", "es", f"/sse/{topic}")
         await probe.wait_count(["es"], "open", 1, "the EventSource")
         at_open = lab.metrics()["sse"]["requests"]

@@ -293,14 +293,14 @@ _SEED_001 = (
         SEED_001,
         "连接建立之后浏览器会周期性地发送消息至服务器询问",
         "Once SSE is connected, the browser keeps asking the server periodically.",
-        "rtlab's Python SSE client (a stand-in: Chromium's EventSource is not measured "
-        "here yet) for a few seconds while 10 msg/s flow through the 4G relay; "
-        "requests, connections and upstream bytes counted by the relay",
-        "holds if the client sends further requests on its own (more than one per 10 s) "
-        "while the response stays open; does not hold if it makes one request on one "
-        "connection and sends nothing more upstream while messages flow; depends "
-        "otherwise",
-        _uses(CHROMIUM, CAPTURE),
+        "Chromium's plain EventSource on loopback for 15 s while 10 msg/s flow, against "
+        "rtlab's server (the response stays open) and against one that ends the response "
+        "after each event, SSE requests counted by the server; rtlab's Python SSE client "
+        "through the 4G relay beside it (requests, connections, upstream bytes)",
+        "holds if the EventSource sends further requests on its own (more than one per "
+        "10 s) while the response stays open; does not hold if it makes no further "
+        "request while messages flow; depends otherwise",
+        _uses(CHROMIUM, PYTHON),
         measured_by="sse_periodic_requests",
     ),
     Entry(

@@ -128,10 +128,26 @@ def _sse_periodic_requests(result: ClaimResult) -> go.Figure:
             line_shape="hv",
             name=name,
         )
+    m = result.measured
+    if "browser_requests_while_flowing" in m:
+        shown.add_annotation(
+            text=(
+                f"Chromium's EventSource: {m['browser_requests_while_flowing']:g} further "
+                f"request(s) on the open server, "
+                f"{m['browser_closing_requests_while_flowing']:g} on the closing one"
+            ),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=1,
+            xanchor="left",
+            yanchor="bottom",
+            showarrow=False,
+        )
     titled(
         shown,
         f"HTTP requests made by rtlab's Python SSE client while "
-        f"{result.measured['rate_per_s']:g} messages/s flow",
+        f"{m['rate_per_s']:g} messages/s flow",
         "time since connected (s)",
         "requests made so far (count)",
         "server",
