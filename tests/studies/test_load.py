@@ -25,6 +25,7 @@ from rtlab.studies.load import (
     raise_fd_limit,
     run_load,
 )
+from rtlab.studies.load.result import recorded
 
 SPEC = LoadSpec(
     push=30, longpoll=10, seconds=2.5, rate=10, baseline_seconds=1, settle=0.2, warmup_seconds=0.5
@@ -154,6 +155,7 @@ def test_saved_result(result: LoadResult, tmp_path: Path) -> None:
     ):
         assert key in saved.meta
     assert "load" in result.report()
+    assert recorded("load", tmp_path) == result.report()  # the README quotes it from data/
 
 
 def test_spec_splits_push_subscribers_evenly() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -36,6 +36,8 @@ __all__ = [
     "Usage",
     "frames",
     "headline_figures",
+    "recorded",
+    "report",
     "summary",
 ]
 
@@ -126,62 +128,76 @@ class LoadResult:
 
     def report(self) -> str:
         """The figures as lines of text for a terminal."""
-        f, s = self.figures, self.spec
-        lines = [
-            f"{f.subscribers} subscribers ({counts_text(s.counts())}), "
-            f"{s.rate:g} msg/s x {s.seconds:g} s, {f.envelope_bytes}-byte envelopes, "
-            f"{s.client_processes} client processes",
-            f"window: the {f.messages} messages published after a {f.warmup_s:g} s warm-up "
-            "(published, not measured); latency from each message's scheduled publish time",
-            f"connect: all live in {f.connect_s:.1f} s (per subscriber p50 "
-            f"{f.connect_p50_ms:.0f} ms, p99 {f.connect_p99_ms:.0f} ms); "
-            f"server reports {f.server_open} open",
-            f"server CPU: {f.server_cpu_s:.1f} s in {f.window_s:.1f} s = "
-            f"{f.server_cpu_pct:.0f} % of one core (clients: {f.client_cpu_pct:.0f} %, "
-            f"other processes: {f.other_cpu_pct:.0f} %)",
-            f"server RSS: idle {f.rss_idle_mb:.1f} MB, connected {f.rss_connected_mb:.1f} MB, "
-            f"loaded {f.rss_loaded_mb:.1f} MB (peak {f.rss_peak_mb:.1f}) -> "
-            f"{f.kb_per_connection:.1f} KB per connection "
-            f"({f.kb_per_connection_idle:.1f} before messages)",
-            f"deliveries: {f.delivered} of {f.expected}, losses {f.losses}, "
-            f"duplicates {f.duplicates}, gaps {f.gaps}, out of order {f.out_of_order}, "
-            f"reconnects {f.reconnects}, errors {f.errors}; "
-            f"publishes acknowledged within {f.publish_ack_max_ms:.0f} ms of schedule",
-            f"latency: p50 {f.latency_p50_ms:.0f} ms, p99 {f.latency_p99_ms:.0f} ms from the "
-            f"scheduled time (p99 {f.stamped_p99_ms:.0f} ms from the server's stamp); "
-            f"publish lag p50 {f.publish_lag_p50_ms:.1f} ms, max {f.publish_lag_max_ms:.0f} ms",
-            "",
+        return report(self.spec, self.figures, self.summary, self.timeline())
+
+
+def report(
+    spec: LoadSpec, figures: LoadFigures, summary: pd.DataFrame, timeline: pd.DataFrame
+) -> str:
+    """A run's figures as lines of text for a terminal: the headline figures,
+    the summary per phase and technique, and the p99 per slice of `timeline`."""
+    f, s = figures, spec
+    lines = [
+        f"{f.subscribers} subscribers ({counts_text(s.counts())}), "
+        f"{s.rate:g} msg/s x {s.seconds:g} s, {f.envelope_bytes}-byte envelopes, "
+        f"{s.client_processes} client processes",
+        f"window: the {f.messages} messages published after a {f.warmup_s:g} s warm-up "
+        "(published, not measured); latency from each message's scheduled publish time",
+        f"connect: all live in {f.connect_s:.1f} s (per subscriber p50 "
+        f"{f.connect_p50_ms:.0f} ms, p99 {f.connect_p99_ms:.0f} ms); "
+        f"server reports {f.server_open} open",
+        f"server CPU: {f.server_cpu_s:.1f} s in {f.window_s:.1f} s = "
+        f"{f.server_cpu_pct:.0f} % of one core (clients: {f.client_cpu_pct:.0f} %, "
+        f"other processes: {f.other_cpu_pct:.0f} %)",
+        f"server RSS: idle {f.rss_idle_mb:.1f} MB, connected {f.rss_connected_mb:.1f} MB, "
+        f"loaded {f.rss_loaded_mb:.1f} MB (peak {f.rss_peak_mb:.1f}) -> "
+        f"{f.kb_per_connection:.1f} KB per connection "
+        f"({f.kb_per_connection_idle:.1f} before messages)",
+        f"deliveries: {f.delivered} of {f.expected}, losses {f.losses}, "
+        f"duplicates {f.duplicates}, gaps {f.gaps}, out of order {f.out_of_order}, "
+        f"reconnects {f.reconnects}, errors {f.errors}; "
+        f"publishes acknowledged within {f.publish_ack_max_ms:.0f} ms of schedule",
+        f"latency: p50 {f.latency_p50_ms:.0f} ms, p99 {f.latency_p99_ms:.0f} ms from the "
+        f"scheduled time (p99 {f.stamped_p99_ms:.0f} ms from the server's stamp); "
+        f"publish lag p50 {f.publish_lag_p50_ms:.1f} ms, max {f.publish_lag_max_ms:.0f} ms",
+        "",
+    ]
+    table = summary[
+        [
+            "phase",
+            "technique",
+            "clients",
+            "delivered",
+            "losses",
+            "latency_n",
+            "p50_ms",
+            "p99_ms",
+            "max_ms",
+            "p50_ratio",
+            "p99_ratio",
         ]
-        table = self.summary[
-            [
-                "phase",
-                "technique",
-                "clients",
-                "delivered",
-                "losses",
-                "latency_n",
-                "p50_ms",
-                "p99_ms",
-                "max_ms",
-                "p50_ratio",
-                "p99_ratio",
-            ]
-        ]
-        lines.append(
-            table.to_string(
-                index=False, float_format=lambda v: f"{v:.2f}" if v < 100 else f"{v:.0f}"
-            )
-        )
-        timeline = self.timeline().pivot(index="from_s", columns="technique", values="p99_ms")
-        lines += [
-            "",
-            "load p99 ms per 10 s of the flow (from_s: start of the slice, from the window's "
-            "start; negative: the warm-up):",
-        ]
-        lines.append(
-            timeline[list(self.spec.counts())].to_string(float_format=lambda v: f"{v:.0f}")
-        )
-        return "\n".join(lines)
+    ]
+    lines.append(
+        table.to_string(index=False, float_format=lambda v: f"{v:.2f}" if v < 100 else f"{v:.0f}")
+    )
+    by_slice = timeline.pivot(index="from_s", columns="technique", values="p99_ms")
+    lines += [
+        "",
+        "load p99 ms per 10 s of the flow (from_s: start of the slice, from the window's "
+        "start; negative: the warm-up):",
+    ]
+    lines.append(by_slice[list(spec.counts())].to_string(float_format=lambda v: f"{v:.0f}"))
+    return "\n".join(lines)
+
+
+def recorded(name: str = "load", directory: str | Path = store.DATA_DIR) -> str:
+    """`report()` of the run recorded as `name` (`LoadResult.save`), from its
+    meta's parameters and figures and its `techniques` and `timeline` frames."""
+    saved = store.load(name, directory)
+    spec = LoadSpec(**saved.meta["parameters"])
+    spec = replace(spec, push_techniques=tuple(spec.push_techniques))
+    figures = LoadFigures(**saved.meta["figures"])
+    return report(spec, figures, saved.frames["techniques"], saved.frames["timeline"])
 
 
 @dataclass(frozen=True)
