@@ -31,6 +31,9 @@ page's clock).
   second page's EventSource on the same URL is answered from anything stored.
 - `eventsource_push`: one EventSource while messages flow: the requests the
   server received after the first, and each event's latency on loopback.
+- `iframe_loading`: a page with the forever iframe in its markup while
+  messages flow, then the server ends the stream: when the page's `load`
+  fired, and the page's and the iframe's readyState sampled over time.
 
 Each check is a coroutine taking a Playwright `Browser` (from
 `rtlab.studies.browser.launch()`) and, where it can use one, a running `Lab` (else it
@@ -59,6 +62,7 @@ from rtlab.studies.browser import launch
 from rtlab.studies.browser_checks.connections import connection_limit
 from rtlab.studies.browser_checks.delivery import eventsource_cache, eventsource_push
 from rtlab.studies.browser_checks.failures import eventsource_failures
+from rtlab.studies.browser_checks.iframe_loading import iframe_loading
 from rtlab.studies.browser_checks.iframes import IFRAME_DATA, iframe_order
 from rtlab.studies.browser_checks.origins import cors
 from rtlab.studies.browser_checks.probe import PROBE_PAGE, CheckResult
@@ -76,6 +80,7 @@ __all__ = [
     "eventsource_failures",
     "eventsource_push",
     "eventsource_reconnect",
+    "iframe_loading",
     "iframe_order",
     "run",
     "run_all",

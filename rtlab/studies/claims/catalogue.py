@@ -558,12 +558,15 @@ _SEED_003 = (
         "IE、Morzilla Firefox 下端的进度栏都会显示加载没有完成",
         "A forever iframe keeps the browser showing the page as still loading.",
         "Chromium (IE and Firefox are not available here): a page with rtlab's forever "
-        "iframe streaming 1 msg/s for 10 s; the page's load event and the iframe's "
-        "readyState",
-        "holds if the page's load event does not fire and the iframe stays 'loading' "
-        "while the stream is open; does not hold if the load event fires within 1 s of the "
-        "first message; depends otherwise (e.g. it fires only when the stream ends)",
+        "iframe in its markup streaming 1 msg/s for 10 s, then the server ends the stream; "
+        "the page's load event and the iframe's readyState sampled every 50 ms",
+        "holds if the page's load event does not fire while the stream is open and the "
+        "iframe is 'loading' in at least 95 % of the samples from the first message to the "
+        "end; does not hold if the load event fires within 1 s of the first message; "
+        "depends otherwise (e.g. it fires while the stream is open but later, or the "
+        "iframe leaves 'loading' without it)",
         CHROMIUM,
+        measured_by="iframe_loading",
     ),
     Entry(
         "sse_binary",

@@ -15,6 +15,7 @@ from rtlab.studies.claims import (
     compat,
     duplex,
     idle,
+    iframe_loading,
     longpoll_check,
     longpoll_savings,
     must_reconnect,
@@ -246,6 +247,13 @@ CLAIMS: dict[str, Claim] = {
             "seed 000, 001, 002, 004",
             push.measure_sse_push_no_request,
             push.rule_sse_push_no_request,
+        ),
+        Claim(
+            "iframe_loading",
+            "A forever iframe keeps the browser showing the page as still loading.",
+            "seed 003",
+            iframe_loading.measure_iframe_loading,
+            iframe_loading.rule_iframe_loading,
         ),
     )
 }

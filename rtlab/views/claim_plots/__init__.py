@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from rtlab.studies.claims import ClaimResult
 from rtlab.views.claim_plots import behaviour, eventsource, polls, support, wire
+from rtlab.views.claim_plots import iframe_loading as iframe_loading_plot
 
 __all__ = ["DRAWERS"]
 
@@ -24,4 +25,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     **support.DRAWERS,
     **polls.DRAWERS,
     **eventsource.DRAWERS,
+    **iframe_loading_plot.DRAWERS,
 }

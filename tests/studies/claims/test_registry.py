@@ -233,6 +233,13 @@ EXPECTED_KEYS["sse_push_no_request"] = {
     "python_p50_ms",
     "one_way_ms",
 }
+EXPECTED_KEYS["iframe_loading"] = {
+    "messages_received",
+    "load_fired_while_open",
+    "load_after_first_ms",
+    "load_after_end_ms",
+    "iframe_loading_share",
+}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {
     "sse_no_cors",
@@ -240,6 +247,7 @@ BROWSER_CLAIMS = {
     "ws_low_overhead",
     "sse_client_must_reconnect",
     "sse_no_cache",
+    "iframe_loading",
 }
 
 
