@@ -14,6 +14,7 @@ from rtlab.studies.claims import (
     code_size,
     compat,
     duplex,
+    http2,
     idle,
     longpoll_check,
     longpoll_savings,
@@ -246,6 +247,14 @@ CLAIMS: dict[str, Claim] = {
             "seed 000, 001, 002, 004",
             push.measure_sse_push_no_request,
             push.rule_sse_push_no_request,
+        ),
+        Claim(
+            "sse_http2",
+            "Over HTTP/2 the number of SSE streams is negotiated (100 by default), lifting "
+            "the six-connection limit.",
+            "seed 002",
+            http2.measure_sse_http2,
+            http2.rule_sse_http2,
         ),
     )
 }
