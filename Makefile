@@ -10,7 +10,7 @@ BCD_VERSION := 8.1.9
 BCDSTAMP := $(VENV)/mdn-bcd/node_modules/@mdn/browser-compat-data/package.json
 
 
-.PHONY: run test lint typecheck chromium tcpdump bcd pytest notebooks report serve lab bench clean
+.PHONY: run test lint typecheck chromium tcpdump nginx bcd pytest notebooks report serve lab bench clean
 
 # PYTHONWARNINGS=ignore keeps setuptools' build-time notices (editable installs)
 # out of the first run's output; errors still stop the install.
@@ -45,7 +45,7 @@ run: $(STAMP) bcd
 	$(BIN)/rtlab run
 
 ## every test: lint, format, types, the test suite, then every notebook (quick mode)
-test: lint typecheck chromium tcpdump pytest notebooks
+test: lint typecheck chromium tcpdump nginx pytest notebooks
 
 # The browser tests drive the system Chromium (Debian package `chromium`) through
 # Playwright. When it is missing and this is root on Debian, install it; otherwise
@@ -68,6 +68,18 @@ tcpdump:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tcpdump >/dev/null; \
 	else \
 		echo "no tcpdump and no way to install it here: the capture tests will skip (Debian package 'tcpdump')"; \
+	fi
+
+# The HTTP/2 claim (rtlab.studies.claims.http2) and rtlab.runs.nginx put a real nginx
+# in front of the lab (HTTP/2 over TLS on loopback); installed the same way, else
+# their tests skip and the claim says it depends, naming the package.
+nginx:
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing nginx for the HTTP/2 tests: apt-get install nginx"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	else \
+		echo "no nginx and no way to install it here: the HTTP/2 tests will skip (Debian package 'nginx')"; \
 	fi
 
 lint: $(STAMP)

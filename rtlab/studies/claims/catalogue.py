@@ -49,7 +49,7 @@ CAPTURE = "packet capture on loopback"
 THREADED = "thread-per-connection (worker-pool) server beside aiohttp"
 NEW_TCP = "new-TCP-per-request poll knob"
 MDN = "MDN browser-compat-data (version recorded)"
-HTTP2 = "an HTTP/2 server"
+HTTP2 = "nginx speaking HTTP/2 over TLS in front of the lab"
 CODE = "code size of rtlab's own handlers (the size tool)"
 NONE_HERE = "none in the lab"
 
@@ -451,13 +451,18 @@ _SEED_002 = (
         "HTTP/2 可协商（默认 100）",
         "Over HTTP/2 the number of SSE streams is negotiated (100 by default), lifting the "
         "six-connection limit.",
-        "Chromium with 12 and 120 EventSources to one origin over HTTP/2 (TLS) on loopback, "
-        "against a server that speaks HTTP/2 beside aiohttp",
-        "holds if over HTTP/2 all 12 deliver at once and the number open at once matches "
-        "the server's SETTINGS_MAX_CONCURRENT_STREAMS (100 by default) within one; does not "
-        "hold if only 6 deliver at once; depends, with the reason, while no HTTP/2 server is "
-        "available to the lab",
+        "Chromium opening 12 and 120 EventSources from one page to one origin through a real "
+        "nginx (1.22) in front of the lab on loopback, over HTTP/2 (TLS, self-signed) with "
+        "http2_max_concurrent_streams 100 and again, for 120, with nginx's default 128; "
+        "against the same page over HTTP/1.1 through the same nginx; an EventSource "
+        "delivers at once when it gets a message published once the opens have settled",
+        "holds if over HTTP/2 all 12 deliver at once and, of 120, the number open at once "
+        "matches the server's max concurrent streams (min(120, SETTINGS_MAX_CONCURRENT_STREAMS)) "
+        "within one; does not hold if at most 6 of the 12 deliver at once over HTTP/2; depends "
+        "otherwise, giving the counts, and, with the reason, when nginx or Chromium is missing "
+        "or the page did not go over h2",
         _uses(CHROMIUM, HTTP2),
+        measured_by="sse_http2",
     ),
     Entry(
         "ws_no_same_origin",

@@ -14,6 +14,7 @@ from rtlab.studies.claims import (
     code_size,
     compat,
     duplex,
+    http2,
     idle,
     iframe_loading,
     longpoll_check,
@@ -254,6 +255,14 @@ CLAIMS: dict[str, Claim] = {
             "seed 003",
             iframe_loading.measure_iframe_loading,
             iframe_loading.rule_iframe_loading,
+        ),
+        Claim(
+            "sse_http2",
+            "Over HTTP/2 the number of SSE streams is negotiated (100 by default), lifting "
+            "the six-connection limit.",
+            "seed 002",
+            http2.measure_sse_http2,
+            http2.rule_sse_http2,
         ),
     )
 }

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 
 from rtlab.studies.claims import ClaimResult
-from rtlab.views.claim_plots import behaviour, eventsource, polls, support, wire
+from rtlab.views.claim_plots import behaviour, eventsource, http2, polls, support, wire
 from rtlab.views.claim_plots import iframe_loading as iframe_loading_plot
 
 __all__ = ["DRAWERS"]
@@ -26,4 +26,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     **polls.DRAWERS,
     **eventsource.DRAWERS,
     **iframe_loading_plot.DRAWERS,
+    **http2.DRAWERS,
 }

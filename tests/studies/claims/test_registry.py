@@ -240,6 +240,9 @@ EXPECTED_KEYS["iframe_loading"] = {
     "load_after_end_ms",
     "iframe_loading_share",
 }
+EXPECTED_KEYS["sse_http2"] = {"max_concurrent_streams", "h2_negotiated", "http1_negotiated"} | {
+    f"{p}_{m}@12" for p in ("http1", "h2") for m in ("open", "delivered", "errors")
+}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {
     "sse_no_cors",
@@ -248,6 +251,7 @@ BROWSER_CLAIMS = {
     "sse_client_must_reconnect",
     "sse_no_cache",
     "iframe_loading",
+    "sse_http2",
 }
 
 
@@ -259,6 +263,12 @@ def test_each_claim_measures_and_judges(key: str) -> None:
     if key in BROWSER_CLAIMS and not result.measured:
         assert result.verdict == "not testable here"
         pytest.skip("no Chromium: the claim says it is not testable here")
+    if key == "sse_http2" and 0.0 in (
+        result.measured["nginx_available"],
+        result.measured["chromium_available"],
+    ):
+        assert result.verdict == "depends"
+        pytest.skip("no nginx or Chromium: the HTTP/2 claim depends, naming what is missing")
     if key in COMPAT_CLAIMS and result.measured.get("bcd_available") == 0.0:
         assert result.verdict == "not testable here"
         pytest.skip("no MDN browser-compat-data (make bcd): the claim is not testable here")
