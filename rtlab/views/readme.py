@@ -1,12 +1,14 @@
-"""The README's table of recorded verdicts, made from the recorded claims run
-(`data/claims.*`), so every figure the README quotes comes from `data/`.
+"""The README's recorded figures, made from the recorded runs in `data/`, so
+every figure the README quotes comes from there: the table of claim verdicts
+(`data/claims.*`) and the load run's report (`data/load.*`).
 
-    python -m rtlab.views.claims_markdown            # print the README block
-    python -m rtlab.views.claims_markdown --write    # rewrite it in README.md
+    python -m rtlab.views.readme            # print the blocks
+    python -m rtlab.views.readme --write    # rewrite them in README.md
 
-The block sits between `BEGIN` and `END` (HTML comments a Markdown reader
-does not show). A test checks that README.md holds what this module makes of
-the recorded run, so a run recorded again cannot leave the README behind.
+Each block sits between the two markers of `markers(NAME)` (HTML comments a
+Markdown reader does not show). A test checks that README.md holds what this
+module makes of the recorded runs, so a run recorded again cannot leave the
+README behind.
 """
 
 from __future__ import annotations
@@ -14,17 +16,16 @@ from __future__ import annotations
 import re
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rtlab.runs import store
 from rtlab.studies.claims import ClaimResult, records
 from rtlab.studies.claims.base import VERDICTS
+from rtlab.studies.load.result import recorded
 
-__all__ = ["BEGIN", "END", "block", "cut", "rewrite", "table"]
+__all__ = ["BLOCKS", "claims_block", "cut", "load_block", "markers", "rewrite", "table"]
 
-BEGIN = "<!-- recorded claims: python -m rtlab.views.claims_markdown --write -->"
-END = "<!-- end of recorded claims -->"
 EVIDENCE_CHARS = 260  # evidence longer than this is cut at a sentence (or clause) end
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -64,9 +65,26 @@ def _counts(results: Sequence[ClaimResult]) -> str:
     return ", ".join(f"{n} {named.get(v, v)}" for v, n in counted if n)
 
 
-def block(name: str = "claims", directory: str | Path = store.DATA_DIR) -> str:
-    """The README block for the run recorded as `name`: what was run, when and
-    how long it took, the verdict counts, and the table."""
+def markers(name: str) -> tuple[str, str]:
+    """The comments that open and close block `name` in the README."""
+    return (
+        f"<!-- recorded {name}: python -m rtlab.views.readme --write -->",
+        f"<!-- end of recorded {name} -->",
+    )
+
+
+def _recorded_at(meta: dict[str, object]) -> str:
+    machine = meta["machine"]
+    cpus = machine["cpus"] if isinstance(machine, dict) else "?"
+    return (
+        f"recorded {str(meta['recorded'])[:10]} at commit {str(meta['git_commit'])[:7]} "
+        f"on a {cpus}-core machine"
+    )
+
+
+def claims_block(name: str = "claims", directory: str | Path = store.DATA_DIR) -> str:
+    """The claims run recorded as `name`: what was run, when and how long it
+    took, the verdict counts, and the table."""
     results = records.load(name, directory)
     meta = store.load(name, directory).meta
     minutes, seconds = divmod(round(float(meta["seconds"])), 60)
@@ -74,31 +92,40 @@ def block(name: str = "claims", directory: str | Path = store.DATA_DIR) -> str:
     failed = meta.get("failed") or {}
     prose = (
         f"The recorded {mode} run (`rtlab claims --save-as {name}`, in `data/{name}.*` "
-        f"with its environment; recorded {meta['recorded'][:10]} at commit "
-        f"{meta['git_commit'][:7]}, {minutes} min {seconds} s on a "
-        f"{meta['machine']['cpus']}-core machine) judged {len(results)} claims: "
+        f"with its environment; {_recorded_at(meta)}, {minutes} min {seconds} s) "
+        f"judged {len(results)} claims: "
         f"{_counts(results)}."
         + (f" Failed to measure: {', '.join(sorted(failed))}." if failed else "")
         + " Each row's evidence is the recorded text, cut at a sentence where it is long "
         "(`rtlab claims --json` and notebook `07_claims` have it whole):"
     )
-    lines = [
-        BEGIN,
-        textwrap.fill(prose, 88, break_on_hyphens=False),
-        "",
-        table(results),
-        END,
-    ]
-    return "\n".join(lines)
+    return "\n".join([textwrap.fill(prose, 88, break_on_hyphens=False), "", table(results)])
 
 
-def rewrite(
-    readme: Path = README, name: str = "claims", directory: str | Path = store.DATA_DIR
-) -> bool:
-    """Put `block(name, directory)` between the markers of `readme`; True if it changed."""
-    text = readme.read_text()
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    new = text[:start] + block(name, directory) + text[end:]
+def load_block(name: str = "load", directory: str | Path = store.DATA_DIR) -> str:
+    """The load run recorded as `name`: when and where, then its report."""
+    meta = store.load(name, directory).meta
+    head = f"The recorded run (`data/{name}.*`, {_recorded_at(meta)}):"
+    return "\n".join([head, "", "```", recorded(name, directory), "```"])
+
+
+#: Each block of the README: its name (and the recorded run's) -> what makes it.
+BLOCKS: dict[str, Callable[[str, str | Path], str]] = {
+    "claims": claims_block,
+    "load": load_block,
+}
+
+
+def rewrite(readme: Path = README, directory: str | Path = store.DATA_DIR) -> bool:
+    """Every block of BLOCKS that `readme` has markers for, made again from the
+    runs recorded in `directory`; True if the file changed."""
+    text = new = readme.read_text()
+    for name, make in BLOCKS.items():
+        begin, end = markers(name)
+        if begin not in new:
+            continue
+        start, stop = new.index(begin), new.index(end) + len(end)
+        new = f"{new[:start]}{begin}\n{make(name, directory)}\n{end}{new[stop:]}"
     readme.write_text(new)
     return new != text
 
@@ -107,4 +134,5 @@ if __name__ == "__main__":
     if "--write" in sys.argv[1:]:
         print("README.md rewritten" if rewrite() else "README.md already up to date")
     else:
-        print(block())
+        for block_name, make_block in BLOCKS.items():
+            print(make_block(block_name, store.DATA_DIR), end="\n\n")

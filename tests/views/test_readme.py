@@ -1,4 +1,4 @@
-"""The README's table of recorded verdicts comes from `data/claims.*`."""
+"""The README's recorded figures come from `data/`: the claims table and the load report."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 from rtlab.runs import store
 from rtlab.studies.claims import ClaimResult, records
-from rtlab.views import claims_markdown
-from rtlab.views.claims_markdown import BEGIN, END, block, cut, rewrite, table
+from rtlab.views import readme
+from rtlab.views.readme import BLOCKS, claims_block, cut, markers, rewrite, table
 
 
 def _result(key: str, verdict: str, evidence: str = "Figures.") -> ClaimResult:
@@ -42,10 +42,9 @@ def _record(directory: Path, results: list[ClaimResult], failed: dict[str, str])
 def test_block_counts_the_verdicts_and_names_the_mode_time_and_failures(tmp_path: Path) -> None:
     results = [_result("a", "holds"), _result("b", "holds"), _result("c", "depends")]
     _record(tmp_path, results, {"d": "RuntimeError: no"})
-    text = " ".join(block("claims", tmp_path).split())
-    assert text.startswith(BEGIN) and text.endswith(END)
+    text = " ".join(claims_block("claims", tmp_path).split())
     assert "The recorded quick run (`rtlab claims --save-as claims`" in text
-    assert "1 min 15 s on a" in text
+    assert "-core machine, 1 min 15 s) judged" in text
     assert "judged 3 claims: 2 hold, 1 depend. Failed to measure: d." in text
     assert "| `c`: Claim c. | 000, 002 | depends | Figures. |" in text
 
@@ -53,15 +52,21 @@ def test_block_counts_the_verdicts_and_names_the_mode_time_and_failures(tmp_path
 def test_rewrite_replaces_only_the_block(tmp_path: Path) -> None:
     _record(tmp_path, [_result("a", "does not hold")], {})
     readme = tmp_path / "README.md"
-    readme.write_text(f"before\n{BEGIN}\nstale table\n{END}\nafter\n")
-    assert rewrite(readme, "claims", tmp_path) is True
+    begin, end = markers("claims")
+    readme.write_text(f"before\n{begin}\nstale table\n{end}\nafter\n")
+    assert rewrite(readme, tmp_path) is True
     text = readme.read_text()
     assert text.startswith("before\n") and text.endswith("\nafter\n")
     assert "judged 1 claims: 1 do not hold." in " ".join(text.split())
     assert "stale table" not in text
+    assert f"{begin}\nThe recorded quick run" in text and "Figures. |\n" + end in text
+    assert rewrite(readme, tmp_path) is False  # made again from the same run: unchanged
 
 
-def test_the_readme_holds_the_recorded_run() -> None:
-    """Re-record `data/claims.*` and the README must follow: run
-    `python -m rtlab.views.claims_markdown --write`."""
-    assert block() in claims_markdown.README.read_text()
+def test_the_readme_holds_every_recorded_block() -> None:
+    """Re-record a run in `data/` and the README must follow: run
+    `python -m rtlab.views.readme --write`."""
+    text = readme.README.read_text()
+    for name, make in BLOCKS.items():
+        begin, end = markers(name)
+        assert f"{begin}\n{make(name, store.DATA_DIR)}\n{end}" in text, name
