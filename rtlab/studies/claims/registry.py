@@ -25,6 +25,7 @@ from rtlab.studies.claims import (
     push,
     ranking,
     reconnect,
+    same_origin,
     sse_requests,
     sse_savings,
     tcp_setup,
@@ -246,6 +247,21 @@ CLAIMS: dict[str, Claim] = {
             "seed 000, 001, 002, 004",
             push.measure_sse_push_no_request,
             push.rule_sse_push_no_request,
+        ),
+        Claim(
+            "ws_no_same_origin",
+            "WebSocket has no same-origin limit: a page can talk to any server.",
+            "seed 002",
+            same_origin.measure_ws_no_same_origin,
+            same_origin.rule_ws_no_same_origin,
+        ),
+        Claim(
+            "ws_same_origin",
+            "WebSocket is subject to the browser's same-origin policy and needs CORS or a "
+            "proxy to reach another origin.",
+            "seed 002",
+            same_origin.measure_ws_same_origin,
+            same_origin.rule_ws_same_origin,
         ),
     )
 }

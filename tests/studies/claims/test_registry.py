@@ -233,6 +233,11 @@ EXPECTED_KEYS["sse_push_no_request"] = {
     "python_p50_ms",
     "one_way_ms",
 }
+EXPECTED_KEYS["ws_no_same_origin"] = EXPECTED_KEYS["ws_same_origin"] = {
+    f"{case}_{m}"
+    for case in ("any", "checked")
+    for m in ("opened", "messages", "handshake_status", "origin_is_page")
+} | {"published", "fetch_read", "fetch_server_requests"}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {
     "sse_no_cors",
@@ -240,6 +245,8 @@ BROWSER_CLAIMS = {
     "ws_low_overhead",
     "sse_client_must_reconnect",
     "sse_no_cache",
+    "ws_no_same_origin",
+    "ws_same_origin",
 }
 
 
