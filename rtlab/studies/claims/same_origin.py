@@ -38,6 +38,7 @@ Without Chromium both are "not testable here".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from rtlab.studies.claims.base import Measured, Measurement, num
@@ -109,6 +110,11 @@ def outcome(figures: Mapping[str, float]) -> str:
     return "short"
 
 
+def _code(value: float) -> str:
+    """A status or close code as written: 1006, not 1,006."""
+    return num(value) if math.isnan(value) else str(int(value))
+
+
 def _attempts(figures: Mapping[str, float]) -> str:
     """The three attempts, in one sentence's worth of figures."""
     published = num(figures["published"])
@@ -117,12 +123,12 @@ def _attempts(figures: Mapping[str, float]) -> str:
         f"In Chromium, a page on one origin opened a WebSocket to a lab on another port with no "
         f"CORS headers: with the lab accepting any Origin it opened "
         f"{num(figures['any_opened'])} time(s) (handshake status "
-        f"{num(figures['any_handshake_status'])}) and got {num(figures['any_messages'])} of "
+        f"{_code(figures['any_handshake_status'])}) and got {num(figures['any_messages'])} of "
         f"{published} published messages, its handshake carrying the page's Origin "
         f"{num(figures['any_origin_is_page'])} time(s); with the lab's default Origin check it "
         f"opened {num(figures['checked_opened'])} time(s) (handshake status "
-        f"{num(figures['checked_handshake_status'])}, close code "
-        f"{num(figures['checked_close_code'])}, "
+        f"{_code(figures['checked_handshake_status'])}, close code "
+        f"{_code(figures['checked_close_code'])}, "
         f"{num(figures['checked_server_ws_requests'])} handshake(s) reaching the server); a "
         f"fetch() of the first lab's /poll without CORS reached it "
         f"({num(figures['fetch_server_requests'])} request(s), "

@@ -67,7 +67,7 @@ def test_the_evidence_quotes_the_three_attempts() -> None:
         "CORS headers: with the lab accepting any Origin it opened 1 time(s) (handshake status "
         "101) and got 10 of 10 published messages, its handshake carrying the page's Origin 1 "
         "time(s); with the lab's default Origin check it opened 0 time(s) (handshake status "
-        "403, close code 1,006, 1 handshake(s) reaching the server); a fetch() of the first "
+        "403, close code 1006, 1 handshake(s) reaching the server); a fetch() of the first "
         "lab's /poll without CORS reached it (1 request(s), 10 messages answered) and the page "
         "could not read it. The browser let the cross-origin WebSocket through and sent its "
         "Origin, leaving the decision to the server."
@@ -138,7 +138,7 @@ def test_same_origin_does_not_hold_when_delivered_without_cors() -> None:
     verdict, evidence = rule_ws_same_origin(figures())
     assert verdict == "does not hold"
     assert "got 10 of 10 published messages" in evidence
-    assert "it opened 0 time(s) (handshake status 403, close code 1,006" in evidence
+    assert "it opened 0 time(s) (handshake status 403, close code 1006" in evidence
     assert evidence.endswith(
         "The browser applied no same-origin policy to the WebSocket; only the server's own "
         "Origin check refused one."
