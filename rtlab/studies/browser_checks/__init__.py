@@ -34,6 +34,10 @@ page's clock).
 - `iframe_loading`: a page with the forever iframe in its markup while
   messages flow, then the server ends the stream: when the page's `load`
   fired, and the page's and the iframe's readyState sampled over time.
+- `ws_origin`: a page on one origin opens a WebSocket to a lab on another port
+  (no CORS headers) accepting any Origin and to one with its default Origin
+  check, and `fetch()`es the first's `/poll` without CORS: what opened, what
+  was delivered, the Origin the browser sent, what reached each server.
 
 Each check is a coroutine taking a Playwright `Browser` (from
 `rtlab.studies.browser.launch()`) and, where it can use one, a running `Lab` (else it
@@ -41,15 +45,16 @@ starts its own with the settings it needs); each uses its own browser context,
 so no connection pool is shared between checks. `run(check, **options)` runs
 one from synchronous code (a script or a notebook cell) with its own browser;
 `run_all()` runs the first four (`CHECKS`, a few seconds) in one browser. The
-last three take 5-35 s each, measure claims (`rtlab.studies.claims`) and are
-run as `run(eventsource_cache, messages=5)`.
+next three take 5-35 s each, measure claims (`rtlab.studies.claims`) and are
+run as `run(eventsource_cache, messages=5)`; so is `run(ws_origin)` (a
+second or two), which measures claims too.
 
     async with launch() as browser:
         result = await eventsource_reconnect(browser, messages=20, drop_every=5)
     result.figures["reconnects"], result.table
 
 A package, one module per subject (`reconnect`, `connections`, `origins`,
-`iframes`, `failures`, `delivery`) over the probe page's driver (`probe`).
+`iframes`, `failures`, `delivery`, `ws_origin`) over the probe page's driver (`probe`).
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ from rtlab.studies.browser_checks.iframes import IFRAME_DATA, iframe_order
 from rtlab.studies.browser_checks.origins import cors
 from rtlab.studies.browser_checks.probe import PROBE_PAGE, CheckResult
 from rtlab.studies.browser_checks.reconnect import claim_figures, eventsource_reconnect
+from rtlab.studies.browser_checks.ws_origin import ws_origin
 
 __all__ = [
     "CHECKS",
@@ -84,6 +90,7 @@ __all__ = [
     "iframe_order",
     "run",
     "run_all",
+    "ws_origin",
 ]
 
 Check = Callable[..., Awaitable[CheckResult]]

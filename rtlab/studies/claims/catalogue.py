@@ -470,12 +470,16 @@ _SEED_002 = (
         "`没有同源限制`，客户端可以与任意服务器通信",
         "WebSocket has no same-origin restriction: a page can talk to any server.",
         "Chromium: a page on one origin opens a WebSocket to a lab on another (another "
-        "port), with no CORS headers, the server accepting any Origin",
-        "holds if the cross-origin WebSocket opens and delivers with no CORS headers (the "
-        "browser sends its Origin and leaves the decision to the server); does not hold if "
-        "the browser refuses it as it refuses a cross-origin fetch() without CORS; depends "
-        "otherwise",
+        "port), with no CORS headers, the server accepting any Origin; 10 messages "
+        "published (3 quick); a fetch() of that lab's /poll without CORS as the contrast",
+        "holds if the cross-origin WebSocket opens and delivers all published messages with "
+        "no CORS headers, its handshake carrying the page's Origin (the browser sends its "
+        "Origin and leaves the decision to the server); does not hold if the browser refuses "
+        "it (it does not open and the handshake gets no HTTP error status, i.e. none >= 400) "
+        "as it refuses a cross-origin fetch() without CORS; depends otherwise (refused by "
+        "the server's own answer, or open but short of messages or of the Origin)",
         CHROMIUM,
+        measured_by="ws_no_same_origin",
     ),
     Entry(
         "ws_same_origin",
@@ -485,10 +489,13 @@ _SEED_002 = (
         "to reach another origin (the same seed says it has no same-origin limit).",
         "as ws_no_same_origin, and again with the server's Origin check on",
         "holds if the browser refuses the cross-origin WebSocket while the server accepts "
-        "any Origin, and only CORS headers or a proxy let it through; does not hold if it "
-        "opens with no CORS headers; depends if it is refused only by the server's own "
-        "Origin check (the server's choice, not the browser's policy)",
+        "any Origin (it does not open and the handshake gets no HTTP error status, i.e. none "
+        ">= 400); does not hold if it opens with no CORS headers and delivers all published "
+        "messages (a 403 from the server with its Origin check on is then the server's "
+        "choice, not the browser's policy); depends if it is refused only by the server's "
+        "own answer (an error status >= 400 on the handshake) or opens but delivers fewer",
         CHROMIUM,
+        measured_by="ws_same_origin",
     ),
     Entry(
         "ws_low_overhead",

@@ -27,6 +27,7 @@ from rtlab.studies.claims import (
     push,
     ranking,
     reconnect,
+    same_origin,
     sse_requests,
     sse_savings,
     tcp_setup,
@@ -263,6 +264,21 @@ CLAIMS: dict[str, Claim] = {
             "seed 002",
             http2.measure_sse_http2,
             http2.rule_sse_http2,
+        ),
+        Claim(
+            "ws_no_same_origin",
+            "WebSocket has no same-origin limit: a page can talk to any server.",
+            "seed 002",
+            same_origin.measure_ws_no_same_origin,
+            same_origin.rule_ws_no_same_origin,
+        ),
+        Claim(
+            "ws_same_origin",
+            "WebSocket is subject to the browser's same-origin policy and needs CORS or a "
+            "proxy to reach another origin.",
+            "seed 002",
+            same_origin.measure_ws_same_origin,
+            same_origin.rule_ws_same_origin,
         ),
     )
 }

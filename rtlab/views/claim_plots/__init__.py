@@ -14,7 +14,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 
 from rtlab.studies.claims import ClaimResult
-from rtlab.views.claim_plots import behaviour, eventsource, http2, polls, support, wire
+from rtlab.views.claim_plots import behaviour, eventsource, http2, origin, polls, support, wire
 from rtlab.views.claim_plots import iframe_loading as iframe_loading_plot
 
 __all__ = ["DRAWERS"]
@@ -27,4 +27,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     **eventsource.DRAWERS,
     **iframe_loading_plot.DRAWERS,
     **http2.DRAWERS,
+    **origin.DRAWERS,
 }

@@ -243,6 +243,11 @@ EXPECTED_KEYS["iframe_loading"] = {
 EXPECTED_KEYS["sse_http2"] = {"max_concurrent_streams", "h2_negotiated", "http1_negotiated"} | {
     f"{p}_{m}@12" for p in ("http1", "h2") for m in ("open", "delivered", "errors")
 }
+EXPECTED_KEYS["ws_no_same_origin"] = EXPECTED_KEYS["ws_same_origin"] = {
+    f"{case}_{m}"
+    for case in ("any", "checked")
+    for m in ("opened", "messages", "handshake_status", "origin_is_page")
+} | {"published", "fetch_read", "fetch_server_requests"}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {
     "sse_no_cors",
@@ -252,6 +257,8 @@ BROWSER_CLAIMS = {
     "sse_no_cache",
     "iframe_loading",
     "sse_http2",
+    "ws_no_same_origin",
+    "ws_same_origin",
 }
 
 
