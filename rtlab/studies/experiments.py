@@ -48,7 +48,7 @@ from rtlab.runs.hosts import ServerHandle, start_server
 from rtlab.runs.progress import progress_bar
 from rtlab.runs.record import recording
 from rtlab.runs.rows import DELIVERY_TYPES, RUN_COLUMNS
-from rtlab.runs.schedule import Schedule
+from rtlab.runs.schedule import PublishLog, Schedule
 from rtlab.runs.stats import MIN_P99_SAMPLES
 from rtlab.runs.store import DATA_DIR, environment
 from rtlab.techniques import TECHNIQUES
@@ -171,6 +171,8 @@ class Result:
     deliveries: pd.DataFrame
     runs: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    # when each message of one `arun` was due (not saved; `+` drops it)
+    published: PublishLog = field(default_factory=PublishLog, repr=False)
 
     def __add__(self, other: Result) -> Result:
         """Both results in one; `other`'s runs are renumbered after ours when they clash
@@ -273,9 +275,10 @@ def _topics(scenario: Scenario) -> list[str]:
 
 async def _publish(
     server: ServerHandle, scenario: Scenario, topics: list[str], progress: bool
-) -> None:
-    """Publish the scenario's messages on its open-loop schedule."""
+) -> PublishLog:
+    """Publish the scenario's messages on its open-loop schedule; when each was due."""
     rng = random.Random(scenario.seed)
+    log = PublishLog()
     schedule = Schedule.lasting(scenario.rate, scenario.duration)
     with progress_bar(
         total=schedule.count,
@@ -284,12 +287,13 @@ async def _publish(
         disable=not progress or scenario.duration < 2,
         leave=False,
     ) as bar:
-        async for _ in schedule:
+        async for tick in schedule:
             for topic in topics:
                 for _ in range(scenario.burst):
                     pad = "".join(rng.choices(string.ascii_letters, k=scenario.message_size))
-                    await server.apublish(topic, pad)
+                    log.record(topic, await server.apublish(topic, pad), tick)
             bar.update(1)
+    return log
 
 
 @dataclass
@@ -302,6 +306,7 @@ class _Measured:
     cpu_s: float
     peak_rss: int
     wire: dict[str, int]
+    published: PublishLog
 
 
 async def _peak_rss(server: ServerHandle, peak: list[int]) -> None:
@@ -335,7 +340,7 @@ async def _measure(
             # let every client connect first (the last starts `stagger` s in)
             await asyncio.sleep(scenario.stagger + 0.2 + 2 * profile.delay)
             setup = relay.totals().get(scenario.technique, {})  # connected, nothing sent yet
-            await _publish(server, scenario, topics, progress)
+            published = await _publish(server, scenario, topics, progress)
             drain = scenario.poll_interval + 4 * profile.delay + 2.0
             reached = await asyncio.gather(*(r.wait(drain) for r in recorders))
             sampler.cancel()
@@ -345,7 +350,7 @@ async def _measure(
         rows = [row for recorder in recorders for row in recorder.rows()]
         wire = relay.totals().get(scenario.technique, {})
     setup_wire = {f"setup_{key}": setup.get(key, 0) for key in SETUP_TOTALS}
-    return _Measured(clients, rows, all(reached), cpu, peak[0], wire | setup_wire)
+    return _Measured(clients, rows, all(reached), cpu, peak[0], wire | setup_wire, published)
 
 
 async def arun(scenario: Scenario, progress: bool = True) -> Result:
@@ -367,7 +372,8 @@ def _result(scenario: Scenario, measured: _Measured) -> Result:
     deliveries.insert(0, "technique", scenario.technique)
     deliveries.insert(0, "scenario", scenario.name)
     run_row = _run_row(scenario, measured, deliveries.drop_duplicates(["client", "seq"]).shape[0])
-    return Result(deliveries, pd.DataFrame([run_row]), {"scenarios": [asdict(scenario)]})
+    meta = {"scenarios": [asdict(scenario)]}
+    return Result(deliveries, pd.DataFrame([run_row]), meta, measured.published)
 
 
 def _run_row(scenario: Scenario, measured: _Measured, unique: int) -> dict[str, Any]:
