@@ -15,6 +15,7 @@ from rtlab.studies.claims import (
     compat,
     duplex,
     idle,
+    latency,
     longpoll_check,
     longpoll_savings,
     must_reconnect,
@@ -246,6 +247,21 @@ CLAIMS: dict[str, Claim] = {
             "seed 000, 001, 002, 004",
             push.measure_sse_push_no_request,
             push.rule_sse_push_no_request,
+        ),
+        Claim(
+            "poll_latency_interval",
+            "Short polling is less real-time than long polling or WebSocket; lower latency "
+            "only comes from polling more often.",
+            "seed 002, 003",
+            latency.measure_poll_latency_interval,
+            latency.rule_poll_latency_interval,
+        ),
+        Claim(
+            "longpoll_latency",
+            "Long polling's latency is larger than WebSocket's or SSE's.",
+            "seed 002",
+            latency.measure_longpoll_latency,
+            latency.rule_longpoll_latency,
         ),
     )
 }

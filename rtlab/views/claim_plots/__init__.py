@@ -14,7 +14,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 
 from rtlab.studies.claims import ClaimResult
-from rtlab.views.claim_plots import behaviour, eventsource, polls, support, wire
+from rtlab.views.claim_plots import behaviour, eventsource, latency, polls, support, wire
 
 __all__ = ["DRAWERS"]
 
@@ -24,4 +24,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     **support.DRAWERS,
     **polls.DRAWERS,
     **eventsource.DRAWERS,
+    **latency.DRAWERS,
 }

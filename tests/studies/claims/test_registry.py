@@ -233,6 +233,17 @@ EXPECTED_KEYS["sse_push_no_request"] = {
     "python_p50_ms",
     "one_way_ms",
 }
+EXPECTED_KEYS["poll_latency_interval"] = {
+    f"{k}_{m}"
+    for k in ("poll@0.1", "poll@0.5", "poll@1", "longpoll@1", "ws@1")
+    for m in ("p50_ms", "latency_n", "requests_per_s")
+}
+EXPECTED_KEYS["longpoll_latency"] = {
+    f"{t}@{r}_{m}"
+    for t in ("longpoll", "sse", "ws")
+    for r in (1, 20)
+    for m in ("p50_ms", "latency_n")
+}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {
     "sse_no_cors",
