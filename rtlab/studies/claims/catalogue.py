@@ -349,8 +349,8 @@ _SEED_002 = (
         SEED_002,
         "长轮询的延迟相对较大，不如 WebSocket 或 Server-Sent Events 实时",
         "Long polling's latency is larger than WebSocket's or SSE's.",
-        f"{FOUR_G}, {PROCESS}, publish rates 0.2, 1, 5 and 20 msg/s; each run 6 s of "
-        "publishing (at least 2 messages) to enough clients for 150 or more latency samples; "
+        f"{FOUR_G}, {PROCESS}, publish rates 0.2, 1, 5 and 20 msg/s to 10 clients; each run "
+        "4 s of publishing, at least 3 messages (30, 40, 200 and 800 latency samples); "
         "latency from the scheduled publish time",
         "holds if long polling's median latency is a round trip (60 ms) or more above both "
         "SSE's and WebSocket's at every rate; does not hold if within 10 % (or 5 ms) of both "

@@ -3,10 +3,16 @@ sweep of 4G runs, one per (technique, publish rate, poll interval), each with
 the server in its own process, and each run's median latency, sample count,
 requests per delivered message and losses as flat figures.
 
-Each run publishes a few messages at its rate and has enough clients on the
-one topic that messages x clients gives the wanted number of latency samples
-(every client receives every message), so a slow rate does not need minutes of
-publishing. Short-polling clients start evenly spread over one poll interval
+A run's `Size` is its seconds of publishing (at least a few messages) and
+either a fixed number of clients on the one topic or enough clients that
+messages x clients gives the wanted number of latency samples (every client
+receives every message), so a slow rate does not need minutes of publishing.
+A sweep across rates should fix the clients: how many responses a message fans
+out to changes its latency too (in one full run, 75 clients at 0.2 msg/s put
+~7 ms on SSE's and WebSocket's medians and ~27 ms on long polling's, next to 5
+clients at 5 msg/s).
+
+Short-polling clients start evenly spread over one poll interval
 (`Scenario.stagger`): a poll's phase against the publish schedule is then
 spread evenly, as it is for users who opened the page at different moments,
 instead of every client's polls falling at the same point of every publish
@@ -30,7 +36,7 @@ import pandas as pd
 
 from rtlab.studies.experiments import Result, Scenario, arun
 
-__all__ = ["MEASURES", "Point", "due_latency", "plan", "scenario", "sweep", "swept"]
+__all__ = ["MEASURES", "Point", "Size", "due_latency", "plan", "scenario", "sweep", "swept"]
 
 #: Each run's figures from its summary row, under `f"{key}_{name}"`.
 MEASURES = {"stamped_ms": "p50_ms", "requests_per_msg": "requests_per_msg", "losses": "losses"}
@@ -51,16 +57,26 @@ class Point:
         return f"{self.technique}@{at:g}"
 
 
-def plan(rate: float, seconds: float, samples: int) -> tuple[int, int]:
-    """(messages, clients) for a run at `rate`: the messages `seconds` of
-    publishing gives (at least 2), and enough clients for `samples` deliveries."""
-    messages = max(2, round(rate * seconds))
-    return messages, math.ceil(samples / messages)
+@dataclass(frozen=True)
+class Size:
+    """How big each run is: `seconds` of publishing (at least `least` messages)
+    to `clients` clients, or (None) to enough clients for `samples` deliveries."""
+
+    seconds: float
+    samples: int = 0
+    clients: int | None = None
+    least: int = 2
 
 
-def scenario(point: Point, seconds: float, samples: int) -> Scenario:
+def plan(rate: float, size: Size) -> tuple[int, int]:
+    """(messages, clients) for a run at `rate` (see `Size`)."""
+    messages = max(size.least, round(rate * size.seconds))
+    return messages, size.clients or max(1, math.ceil(size.samples / messages))
+
+
+def scenario(point: Point, size: Size) -> Scenario:
     """The 4G run of `point` (server in its own process), sized by `plan`."""
-    messages, clients = plan(point.rate, seconds, samples)
+    messages, clients = plan(point.rate, size)
     return Scenario(
         point.technique,
         clients=clients,
@@ -83,7 +99,7 @@ def due_latency(result: Result) -> pd.Series:
     return (first["received"] - pd.Series(due, index=first.index)).dropna()
 
 
-async def sweep(points: Sequence[Point], seconds: float, samples: int) -> dict[str, float]:
+async def sweep(points: Sequence[Point], size: Size) -> dict[str, float]:
     """Each point as a run; as `{f"{point.key}_{name}": value}` its median latency
     from the scheduled time (`_p50_ms`) and sample count (`_latency_n`), its
     MEASURES, requests per second per client (`_requests_per_s`: requests per
@@ -92,7 +108,7 @@ async def sweep(points: Sequence[Point], seconds: float, samples: int) -> dict[s
     `_clients`."""
     figures: dict[str, float] = {}
     for point in points:
-        run = scenario(point, seconds, samples)
+        run = scenario(point, size)
         result = (await arun(run, progress=False)).numbered(0)
         latency, row = due_latency(result), result.summary().iloc[0]
         key = point.key
