@@ -331,13 +331,17 @@ _SEED_002 = (
         "由于客户端需要等待固定的时间间隔才能获取更新，因此实时性不如长轮询或WebSocket",
         "Short polling is less real-time than long polling or WebSocket, an update "
         "waiting for the next poll; lower latency only comes from polling more often.",
-        f"{FOUR_G}, 1 msg/s, poll intervals 0.1, 0.5, 1 and 5 s, 150 messages; latency from "
-        "the scheduled publish time; requests per second",
+        f"{FOUR_G}, {PROCESS}, 1 msg/s, poll intervals 0.1, 0.5, 1 and 5 s; each run 12 "
+        "messages to 13 clients (156 latency samples), short pollers starting spread over "
+        "one interval; latency from the scheduled publish time; requests per second per "
+        "client",
         "holds if short polling's median latency is at least 1.5x long polling's and "
         "WebSocket's at every poll interval of 0.5 s or more; does not hold if within 1.2x "
-        "of either at every interval; depends otherwise, giving the interval below which "
-        "short polling catches up and the requests per second it then costs",
+        "of both at every interval; depends otherwise, giving the largest interval at which "
+        "short polling has caught up (within 1.2x of both) and the requests per second it "
+        "then costs",
         PYTHON,
+        measured_by="poll_latency_interval",
         also=((SEED_003, "在Low Latency要求比较高的web应用中，只能增加服务器请求的频率"),),
     ),
     Entry(
@@ -345,13 +349,15 @@ _SEED_002 = (
         SEED_002,
         "长轮询的延迟相对较大，不如 WebSocket 或 Server-Sent Events 实时",
         "Long polling's latency is larger than WebSocket's or SSE's.",
-        f"{FOUR_G}, publish rates 0.2, 1, 5 and 20 msg/s, 150 messages each; latency from "
-        "the scheduled publish time",
+        f"{FOUR_G}, {PROCESS}, publish rates 0.2, 1, 5 and 20 msg/s to 10 clients; each run "
+        "4 s of publishing, at least 3 messages (30, 40, 200 and 800 latency samples); "
+        "latency from the scheduled publish time",
         "holds if long polling's median latency is a round trip (60 ms) or more above both "
         "SSE's and WebSocket's at every rate; does not hold if within 10 % (or 5 ms) of both "
-        "at every rate; depends otherwise, giving the rate above which long polling falls "
-        "behind (a message arriving while no poll waits pays the re-request)",
+        "at every rate; depends otherwise, giving the lowest rate from which long polling "
+        "falls behind both (a message arriving while no poll waits pays the re-request)",
         PYTHON,
+        measured_by="longpoll_latency",
     ),
     Entry(
         "longpoll_check",

@@ -17,6 +17,7 @@ from rtlab.studies.claims import (
     http2,
     idle,
     iframe_loading,
+    latency,
     longpoll_check,
     longpoll_savings,
     must_reconnect,
@@ -279,6 +280,21 @@ CLAIMS: dict[str, Claim] = {
             "seed 002",
             same_origin.measure_ws_same_origin,
             same_origin.rule_ws_same_origin,
+        ),
+        Claim(
+            "poll_latency_interval",
+            "Short polling is less real-time than long polling or WebSocket; lower latency "
+            "only comes from polling more often.",
+            "seed 002, 003",
+            latency.measure_poll_latency_interval,
+            latency.rule_poll_latency_interval,
+        ),
+        Claim(
+            "longpoll_latency",
+            "Long polling's latency is larger than WebSocket's or SSE's.",
+            "seed 002",
+            latency.measure_longpoll_latency,
+            latency.rule_longpoll_latency,
         ),
     )
 }

@@ -15,6 +15,7 @@ import pandas as pd
 from rtlab.runs import store
 from rtlab.runs.columns import header, readable, rounded
 from rtlab.runs.rows import RUN_COLUMNS
+from rtlab.runs.schedule import PublishLog
 from rtlab.runs.stats import MIN_P99_SAMPLES
 from rtlab.runs.store import DATA_DIR
 
@@ -83,6 +84,8 @@ class Result:
     deliveries: pd.DataFrame
     runs: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    # when each message of one `arun` was due (not saved; `+` drops it)
+    published: PublishLog = field(default_factory=PublishLog, repr=False)
 
     def __add__(self, other: Result) -> Result:
         """Both results in one; `other`'s runs are renumbered after ours when they clash

@@ -25,7 +25,7 @@ from rtlab.runs.hosts import ServerHandle, start_server
 from rtlab.runs.progress import progress_bar
 from rtlab.runs.record import recording
 from rtlab.runs.rows import DELIVERY_TYPES
-from rtlab.runs.schedule import Schedule
+from rtlab.runs.schedule import PublishLog, Schedule
 from rtlab.runs.store import environment
 from rtlab.studies.experiments.result import SETUP_TOTALS, Result
 from rtlab.studies.experiments.scenario import Scenario
@@ -47,9 +47,10 @@ def _topics(scenario: Scenario) -> list[str]:
 
 async def _publish(
     server: ServerHandle, scenario: Scenario, topics: list[str], progress: bool
-) -> None:
-    """Publish the scenario's messages on its open-loop schedule."""
+) -> PublishLog:
+    """Publish the scenario's messages on its open-loop schedule; when each was due."""
     rng = random.Random(scenario.seed)
+    log = PublishLog()
     schedule = Schedule.lasting(scenario.rate, scenario.duration)
     with progress_bar(
         total=schedule.count,
@@ -58,12 +59,13 @@ async def _publish(
         disable=not progress or scenario.duration < 2,
         leave=False,
     ) as bar:
-        async for _ in schedule:
+        async for tick in schedule:
             for topic in topics:
                 for _ in range(scenario.burst):
                     pad = "".join(rng.choices(string.ascii_letters, k=scenario.message_size))
-                    await server.apublish(topic, pad)
+                    log.record(topic, await server.apublish(topic, pad), tick)
             bar.update(1)
+    return log
 
 
 @dataclass
@@ -76,6 +78,7 @@ class _Measured:
     cpu_s: float
     peak_rss: int
     wire: dict[str, int]
+    published: PublishLog
 
 
 async def _peak_rss(server: ServerHandle, peak: list[int]) -> None:
@@ -109,7 +112,7 @@ async def _measure(
             # let every client connect first (the last starts `stagger` s in)
             await asyncio.sleep(scenario.stagger + 0.2 + 2 * profile.delay)
             setup = relay.totals().get(scenario.technique, {})  # connected, nothing sent yet
-            await _publish(server, scenario, topics, progress)
+            published = await _publish(server, scenario, topics, progress)
             drain = scenario.poll_interval + 4 * profile.delay + 2.0
             reached = await asyncio.gather(*(r.wait(drain) for r in recorders))
             sampler.cancel()
@@ -119,7 +122,7 @@ async def _measure(
         rows = [row for recorder in recorders for row in recorder.rows()]
         wire = relay.totals().get(scenario.technique, {})
     setup_wire = {f"setup_{key}": setup.get(key, 0) for key in SETUP_TOTALS}
-    return _Measured(clients, rows, all(reached), cpu, peak[0], wire | setup_wire)
+    return _Measured(clients, rows, all(reached), cpu, peak[0], wire | setup_wire, published)
 
 
 async def arun(scenario: Scenario, progress: bool = True) -> Result:
@@ -141,7 +144,8 @@ def _result(scenario: Scenario, measured: _Measured) -> Result:
     deliveries.insert(0, "technique", scenario.technique)
     deliveries.insert(0, "scenario", scenario.name)
     run_row = _run_row(scenario, measured, deliveries.drop_duplicates(["client", "seq"]).shape[0])
-    return Result(deliveries, pd.DataFrame([run_row]), {"scenarios": [asdict(scenario)]})
+    meta = {"scenarios": [asdict(scenario)]}
+    return Result(deliveries, pd.DataFrame([run_row]), meta, measured.published)
 
 
 def _run_row(scenario: Scenario, measured: _Measured, unique: int) -> dict[str, Any]:

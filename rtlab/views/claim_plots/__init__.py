@@ -14,7 +14,16 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 
 from rtlab.studies.claims import ClaimResult
-from rtlab.views.claim_plots import behaviour, eventsource, http2, origin, polls, support, wire
+from rtlab.views.claim_plots import (
+    behaviour,
+    eventsource,
+    http2,
+    latency,
+    origin,
+    polls,
+    support,
+    wire,
+)
 from rtlab.views.claim_plots import iframe_loading as iframe_loading_plot
 
 __all__ = ["DRAWERS"]
@@ -28,4 +37,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     **iframe_loading_plot.DRAWERS,
     **http2.DRAWERS,
     **origin.DRAWERS,
+    **latency.DRAWERS,
 }

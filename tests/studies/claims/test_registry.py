@@ -248,6 +248,17 @@ EXPECTED_KEYS["ws_no_same_origin"] = EXPECTED_KEYS["ws_same_origin"] = {
     for case in ("any", "checked")
     for m in ("opened", "messages", "handshake_status", "origin_is_page")
 } | {"published", "fetch_read", "fetch_server_requests"}
+EXPECTED_KEYS["poll_latency_interval"] = {
+    f"{k}_{m}"
+    for k in ("poll@0.1", "poll@0.5", "poll@1", "longpoll@1", "ws@1")
+    for m in ("p50_ms", "latency_n", "requests_per_s")
+}
+EXPECTED_KEYS["longpoll_latency"] = {
+    f"{t}@{r}_{m}"
+    for t in ("longpoll", "sse", "ws")
+    for r in (1, 20)
+    for m in ("p50_ms", "latency_n")
+}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {
     "sse_no_cors",
