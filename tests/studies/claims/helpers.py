@@ -9,7 +9,22 @@ from collections.abc import Mapping
 import plotly.graph_objects as go
 import pytest
 
+from rtlab.studies.browser import BrowserUnavailable, chromium_path
 from rtlab.studies.claims import Claim, ClaimResult, Measurement, evaluate, registry
+
+
+def _no_chromium() -> str:
+    """Why the browser claims cannot run here ("" when they can: then they are
+    measured, else "not testable here")."""
+    try:
+        chromium_path()
+    except BrowserUnavailable as exc:  # pragma: no cover - depends on the machine
+        return str(exc)
+    return ""
+
+
+NO_CHROMIUM = _no_chromium()
+HAVE_CHROMIUM = not NO_CHROMIUM
 
 
 @functools.cache

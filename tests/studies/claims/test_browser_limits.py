@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rtlab.studies.browser import BrowserUnavailable, chromium_path
 from rtlab.studies.claims import browser_limits
-from tests.studies.claims.helpers import measured
-
-try:
-    chromium_path()
-    NO_CHROMIUM = ""
-except BrowserUnavailable as exc:  # pragma: no cover - depends on the machine
-    NO_CHROMIUM = str(exc)
+from tests.studies.claims.helpers import NO_CHROMIUM, measured
 
 
 def cors(refused: float, allowed: float) -> dict[str, float]:

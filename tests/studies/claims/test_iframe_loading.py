@@ -7,17 +7,10 @@ import math
 
 import pytest
 
-from rtlab.studies.browser import BrowserUnavailable, chromium_path
 from rtlab.studies.claims import ClaimResult
 from rtlab.studies.claims.iframe_loading import rule_iframe_loading
 from rtlab.views.claim_plots import DRAWERS
-from tests.studies.claims.helpers import assert_readable, measured
-
-try:
-    chromium_path()
-    NO_CHROMIUM = ""
-except BrowserUnavailable as exc:  # pragma: no cover - depends on the machine
-    NO_CHROMIUM = str(exc)
+from tests.studies.claims.helpers import NO_CHROMIUM, assert_readable, measured
 
 
 def figures(**changes: float) -> dict[str, float]:

@@ -7,15 +7,8 @@ import math
 
 import pytest
 
-from rtlab.studies.browser import BrowserUnavailable, chromium_path
 from rtlab.studies.claims.must_reconnect import rule_sse_client_must_reconnect
-from tests.studies.claims.helpers import measured
-
-try:
-    chromium_path()
-    NO_CHROMIUM = ""
-except BrowserUnavailable as exc:  # pragma: no cover - depends on the machine
-    NO_CHROMIUM = str(exc)
+from tests.studies.claims.helpers import NO_CHROMIUM, measured
 
 
 def case(name: str, recovered: bool) -> dict[str, float]:

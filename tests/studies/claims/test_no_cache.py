@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rtlab.studies.browser import BrowserUnavailable, chromium_path
 from rtlab.studies.claims.no_cache import rule_sse_no_cache
-from tests.studies.claims.helpers import measured
-
-try:
-    chromium_path()
-    NO_CHROMIUM = ""
-except BrowserUnavailable as exc:  # pragma: no cover - depends on the machine
-    NO_CHROMIUM = str(exc)
+from tests.studies.claims.helpers import NO_CHROMIUM, measured
 
 
 def figures(without_p50: float = 1.1, without_missed: float = 0.0, **changes: float) -> dict:

@@ -3,15 +3,8 @@ quick measurement (Python on 4G; Chromium too where it is installed)."""
 
 from __future__ import annotations
 
-from rtlab.studies.browser import BrowserUnavailable, chromium_path
 from rtlab.studies.claims.push import rule_sse_push_no_request
-from tests.studies.claims.helpers import measured
-
-try:
-    chromium_path()
-    HAVE_CHROMIUM = True
-except BrowserUnavailable:  # pragma: no cover - depends on the machine
-    HAVE_CHROMIUM = False
+from tests.studies.claims.helpers import HAVE_CHROMIUM, measured
 
 
 def figures(**changes: float) -> dict[str, float]:

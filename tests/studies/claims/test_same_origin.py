@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from rtlab.studies.browser import BrowserUnavailable, chromium_path
 from rtlab.studies.claims.base import ClaimResult
 from rtlab.studies.claims.same_origin import outcome, rule_ws_no_same_origin, rule_ws_same_origin
 from rtlab.views.claim_plots import DRAWERS
-from tests.studies.claims.helpers import assert_readable, measured
-
-try:
-    chromium_path()
-    NO_CHROMIUM = ""
-except BrowserUnavailable as exc:  # pragma: no cover - depends on the machine
-    NO_CHROMIUM = str(exc)
+from tests.studies.claims.helpers import NO_CHROMIUM, assert_readable, measured
 
 
 def figures(**changes: float) -> dict[str, float]:

@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rtlab.studies.browser import BrowserUnavailable, chromium_path
 from rtlab.studies.claims import sse_requests
-from tests.studies.claims.helpers import measured
-
-try:
-    chromium_path()
-    HAVE_CHROMIUM = True
-except BrowserUnavailable:  # pragma: no cover - depends on the machine
-    HAVE_CHROMIUM = False
+from tests.studies.claims.helpers import HAVE_CHROMIUM, measured
 
 
 def figures(**changes: float) -> dict[str, float]:
