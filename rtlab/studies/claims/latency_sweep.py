@@ -32,11 +32,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import pandas as pd
+from rtlab.studies.experiments import Scenario, arun, due_latency
 
-from rtlab.studies.experiments import Result, Scenario, arun
-
-__all__ = ["MEASURES", "Point", "Size", "due_latency", "plan", "scenario", "sweep", "swept"]
+__all__ = ["MEASURES", "Point", "Size", "plan", "scenario", "sweep", "swept"]
 
 #: Each run's figures from its summary row, under `f"{key}_{name}"`.
 MEASURES = {"stamped_ms": "p50_ms", "requests_per_msg": "requests_per_msg", "losses": "losses"}
@@ -88,15 +86,6 @@ def scenario(point: Point, size: Size) -> Scenario:
         server="process",
         label=point.key,
     )
-
-
-def due_latency(result: Result) -> pd.Series:
-    """Each (client, seq)'s first delivery, in ms from when its publish was due
-    (NaN for a message the run did not schedule)."""
-    first = result.deliveries.drop_duplicates(["client", "seq"])
-    pairs = zip(first["topic"], first["seq"], strict=True)
-    due = [result.published.due_for(topic, seq) * 1000 for topic, seq in pairs]
-    return (first["received"] - pd.Series(due, index=first.index)).dropna()
 
 
 async def sweep(points: Sequence[Point], size: Size) -> dict[str, float]:

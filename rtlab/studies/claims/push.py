@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from rtlab.profiles import get_profile
 from rtlab.studies.claims.base import Measured, Measurement, Series, num
 from rtlab.studies.claims.in_browser import browser_check
-from rtlab.studies.experiments import Scenario, arun_many
+from rtlab.studies.experiments import Scenario, arun, due_latency
 
 __all__ = ["measure_sse_push_no_request", "rule_sse_push_no_request"]
 
@@ -59,9 +59,9 @@ BROWSER = (
 async def _python(messages: int) -> tuple[Measured, list[float]]:
     """rtlab's SSE client on the 4G link: its figures, and its latencies (ms)."""
     scenario = Scenario("sse", rate=RATE, duration=messages / RATE, network=NETWORK)
-    result = await arun_many([scenario], progress=False)
+    result = (await arun(scenario, progress=False)).numbered(0)
     run = result.runs.iloc[0]
-    summary = result.summary().iloc[0]
+    latency = due_latency(result)
     measured = {
         "python_published": float(run["expected"]),
         "python_delivered": float(run["delivered"]),
@@ -69,10 +69,10 @@ async def _python(messages: int) -> tuple[Measured, list[float]]:
         "python_connections": float(run["connections"]),
         "python_reconnects": float(run["reconnects"]),
         "python_bytes_up_after_connect": float(run["bytes_up"] - run["setup_bytes_up"]),
-        "python_p50_ms": round(float(summary["p50_ms"]), 2),
-        "python_latency_n": float(summary["latency_n"]),
+        "python_p50_ms": round(float(latency.median()), 2),
+        "python_latency_n": float(len(latency)),
     }
-    return measured, [float(v) for v in result.deliveries["latency_ms"]]
+    return measured, [float(v) for v in latency]
 
 
 async def measure_sse_push_no_request(quick: bool) -> Measurement:

@@ -42,6 +42,7 @@ __all__ = [
     "TABLE_COLUMNS",
     "Result",
     "compare",
+    "due_latency",
     "headline",
     "load",
     "resolved_cpu",
@@ -157,6 +158,16 @@ class Result:
         (see `rtlab.runs.store`)."""
         frames = {"deliveries": self.deliveries, "runs": self.runs}
         return store.save(name, frames, self.meta, directory)
+
+
+def due_latency(result: Result) -> pd.Series:
+    """Each (client, seq)'s first delivery, in ms from when its publish was due:
+    latency from the scheduled time, for the result of one `arun` (it keeps
+    `published`; a sum of results does not). Messages it did not schedule are left out."""
+    first = result.deliveries.drop_duplicates(["client", "seq"])
+    pairs = zip(first["topic"], first["seq"], strict=True)
+    due = [result.published.due_for(topic, seq) * 1000 for topic, seq in pairs]
+    return (first["received"] - pd.Series(due, index=first.index)).dropna()
 
 
 def load(name: str, directory: str | Path = DATA_DIR) -> Result:

@@ -19,8 +19,8 @@ from rtlab.runs.record import Recorder, recording
 from rtlab.runs.schedule import PublishLog, Tick
 from rtlab.studies.claims import latency
 from rtlab.studies.claims.harness import connected
-from rtlab.studies.claims.latency_sweep import Point, Size, due_latency, plan, scenario, swept
-from rtlab.studies.experiments import Result, Scenario, arun
+from rtlab.studies.claims.latency_sweep import Point, Size, plan, scenario, swept
+from rtlab.studies.experiments import Result, Scenario, arun, due_latency
 from rtlab.views.claim_plots import DRAWERS
 from tests.conftest import scaled
 from tests.studies.claims.helpers import assert_readable, measured
