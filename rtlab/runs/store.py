@@ -63,6 +63,11 @@ def _git_commit() -> str | None:
     return done.stdout.strip()
 
 
+#: The commit checked out when this process imported the lab: the code a result
+#: recorded by it ran (HEAD may move while a long run goes on).
+GIT_COMMIT = _git_commit()
+
+
 def environment(**versions: str | None) -> dict[str, Any]:
     """Versions, machine and git commit: what a recorded result needs to be judged.
     Keyword arguments add versions of tools outside Python (`chromium="156.0"`)."""
@@ -74,7 +79,7 @@ def environment(**versions: str | None) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         },
-        "git_commit": _git_commit(),
+        "git_commit": GIT_COMMIT,
         "recorded": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
 
