@@ -41,6 +41,7 @@ FIGURES = (
     "new_connections",
     "share",
     "browser_new_connections",
+    "packets",
 )
 
 
@@ -69,7 +70,10 @@ def rule_poll_new_connection(figures: Mapping[str, float]) -> tuple[str, str]:
             "idle-socket timeout, not by polling itself)"
         )
     if figures.get("capture_available", 1.0):
-        counted = f"{num(figures['syns'])} SYN/SYN-ACK segments in the capture"
+        counted = (
+            f"{num(figures['syns'])} SYN/SYN-ACK segments among the "
+            f"{num(figures['packets'])} captured"
+        )
     else:
         counted = "counted from Resource Timing, no packet capture here"
     evidence = (
