@@ -70,6 +70,7 @@ from rtlab.studies.browser_checks.failures import eventsource_failures
 from rtlab.studies.browser_checks.iframe_loading import iframe_loading
 from rtlab.studies.browser_checks.iframes import IFRAME_DATA, iframe_order
 from rtlab.studies.browser_checks.origins import cors
+from rtlab.studies.browser_checks.poll_connections import poll_connections
 from rtlab.studies.browser_checks.probe import PROBE_PAGE, CheckResult
 from rtlab.studies.browser_checks.reconnect import claim_figures, eventsource_reconnect
 from rtlab.studies.browser_checks.ws_origin import ws_origin
@@ -88,6 +89,7 @@ __all__ = [
     "eventsource_reconnect",
     "iframe_loading",
     "iframe_order",
+    "poll_connections",
     "run",
     "run_all",
     "ws_origin",

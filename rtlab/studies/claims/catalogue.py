@@ -89,6 +89,7 @@ _SEED_000 = (
         "request in the capture); does not hold if at most 10 % do (it reuses one keep-alive "
         "connection); depends in between, naming what closed the connections",
         _uses(CHROMIUM, CAPTURE),
+        measured_by="poll_new_connection",
         also=(
             (SEED_002, "短轮询不会保持持久连接"),
             (SEED_004, "在服务端响应完成后，就会关闭这个Tcp连接"),

@@ -23,6 +23,7 @@ from rtlab.studies.claims import (
     must_reconnect,
     no_cache,
     overhead,
+    poll_connections,
     poll_waste,
     post_cost,
     push,
@@ -295,6 +296,13 @@ CLAIMS: dict[str, Claim] = {
             "seed 002",
             latency.measure_longpoll_latency,
             latency.rule_longpoll_latency,
+        ),
+        Claim(
+            "poll_new_connection",
+            "Short polling keeps opening new HTTP (TCP) connections, one per request.",
+            "seed 000, 002, 004",
+            poll_connections.measure_poll_new_connection,
+            poll_connections.rule_poll_new_connection,
         ),
     )
 }

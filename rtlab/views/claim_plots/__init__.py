@@ -25,6 +25,7 @@ from rtlab.views.claim_plots import (
     wire,
 )
 from rtlab.views.claim_plots import iframe_loading as iframe_loading_plot
+from rtlab.views.claim_plots import poll_connections as poll_connections_plot
 
 __all__ = ["DRAWERS"]
 
@@ -38,4 +39,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     **http2.DRAWERS,
     **origin.DRAWERS,
     **latency.DRAWERS,
+    **poll_connections_plot.DRAWERS,
 }

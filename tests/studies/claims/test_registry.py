@@ -259,6 +259,7 @@ EXPECTED_KEYS["longpoll_latency"] = {
     for r in (1, 20)
     for m in ("p50_ms", "latency_n")
 }
+EXPECTED_KEYS["poll_new_connection"] = {"polls", "syns", "new_connections", "share", "packets"}
 #: Claims measured in Chromium: without it they are "not testable here" with no figures.
 BROWSER_CLAIMS = {
     "sse_no_cors",
@@ -270,6 +271,7 @@ BROWSER_CLAIMS = {
     "sse_http2",
     "ws_no_same_origin",
     "ws_same_origin",
+    "poll_new_connection",
 }
 
 
