@@ -223,6 +223,12 @@ def claims(args: argparse.Namespace) -> int:
     if args.save_as:
         meta = {"quick": quick, "ids": keys, "failed": failed, "seconds": round(elapsed, 1)}
         folder = args.data_dir or store.DATA_DIR
+        if args.update:
+            try:
+                results, meta = records.updated(args.save_as, folder, results, meta, list(CLAIMS))
+            except ValueError as exc:
+                print(f"rtlab claims: {exc}", file=sys.stderr)
+                return 2
         path = store.save(args.save_as, records.frames(results), meta, folder)
         print(f"saved to {path.parent}/{args.save_as}.*")
     for key, error in failed.items():
@@ -290,6 +296,11 @@ def _claims_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--only", nargs="+", metavar="ID", help="only these claims")
     command.add_argument("--json", metavar="PATH", help="write the verdicts as JSON to PATH")
     command.add_argument("--save-as", metavar="NAME", help="record the run as NAME.*")
+    command.add_argument(
+        "--update",
+        action="store_true",
+        help="with --save-as: replace only these claims in the recorded NAME.*, keep the others",
+    )
     command.add_argument(
         "--data-dir",
         metavar="DIR",

@@ -357,6 +357,31 @@ def test_run_saves_under_results_by_default_and_says_where(
     ]
 
 
+def test_claims_update_replaces_only_the_claims_run_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    save = ["--quick", "--quiet", "--save-as", "rt", "--data-dir", str(tmp_path)]
+    assert main(["claims", "--only", "ws_server_easy", FAST_CLAIM, *save]) == 0
+    first = store.load("rt", tmp_path).meta
+    assert main(["claims", "--only", FAST_CLAIM, *save, "--update"]) == 0
+    recorded = store.load("rt", tmp_path)
+    order = [key for key in CLAIMS if key in ("ws_server_easy", FAST_CLAIM)]
+    assert recorded.frames["claims"]["id"].tolist() == order
+    assert recorded.meta["ids"] == order
+    assert (recorded.meta["recorded"], recorded.meta["seconds"]) == (
+        first["recorded"],
+        first["seconds"],
+    )
+    (update,) = recorded.meta["updates"]
+    assert update["ids"] == [FAST_CLAIM] and update["git_commit"] == store.GIT_COMMIT
+    capsys.readouterr()
+    assert main(["claims", "--only", FAST_CLAIM, *save[1:], "--update"]) == 2  # full over quick
+    assert capsys.readouterr().err.endswith(
+        "rtlab claims: rt is a quick run; a full run cannot update it\n"
+    )
+    assert len(store.load("rt", tmp_path).meta["updates"]) == 1  # left as it was
+
+
 def test_run_save_as_writes_into_data_dir(
     tiny_comparison: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

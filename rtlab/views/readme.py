@@ -18,6 +18,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from rtlab.runs import store
 from rtlab.studies.claims import ClaimResult, records
@@ -82,6 +83,15 @@ def _recorded_at(meta: dict[str, object]) -> str:
     )
 
 
+def _update_text(update: dict[str, Any]) -> str:
+    """One later run that replaced some claims (`rtlab claims --update`)."""
+    ids = ", ".join(f"`{key}`" for key in update["ids"])
+    return (
+        f" Measured again on {str(update['recorded'])[:10]} at commit "
+        f"{str(update['git_commit'])[:7]} ({round(float(update['seconds']))} s): {ids}."
+    )
+
+
 def claims_block(name: str = "claims", directory: str | Path = store.DATA_DIR) -> str:
     """The claims run recorded as `name`: what was run, when and how long it
     took, the verdict counts, and the table."""
@@ -96,6 +106,7 @@ def claims_block(name: str = "claims", directory: str | Path = store.DATA_DIR) -
         f"judged {len(results)} claims: "
         f"{_counts(results)}."
         + (f" Failed to measure: {', '.join(sorted(failed))}." if failed else "")
+        + "".join(_update_text(update) for update in meta.get("updates", []))
         + " Each row's evidence is the recorded text, cut at a sentence where it is long "
         "(`rtlab claims --json` and notebook `07_claims` have it whole):"
     )

@@ -70,3 +70,13 @@ def test_the_readme_holds_every_recorded_block() -> None:
     for name, make in BLOCKS.items():
         begin, end = markers(name)
         assert f"{begin}\n{make(name, store.DATA_DIR)}\n{end}" in text, name
+
+
+def test_block_names_the_claims_measured_again_later(tmp_path: Path) -> None:
+    update = {"ids": ["a"], "git_commit": "abcdef1234", "recorded": "2026-12-03T12:40"}
+    update["seconds"] = 31.6
+    meta = {"quick": False, "ids": ["a"], "failed": {}, "seconds": 600, "updates": [update]}
+    store.save("claims", records.frames([_result("a", "holds")]), meta, tmp_path)
+    text = " ".join(claims_block("claims", tmp_path).split())
+    again = "Measured again on 2026-12-03 at commit abcdef1 (32 s): `a`."
+    assert f"judged 1 claims: 1 hold. {again}" in text

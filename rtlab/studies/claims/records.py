@@ -10,15 +10,17 @@ evidence), `figures` (id, figure, value: what the rule read) and `series`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from rtlab.runs import store
 from rtlab.studies.claims.base import ClaimResult
 
-__all__ = ["frames", "load"]
+__all__ = ["frames", "load", "updated"]
 
 
 def frames(results: Sequence[ClaimResult]) -> dict[str, pd.DataFrame]:
@@ -71,3 +73,43 @@ def load(name: str = "claims", directory: str | Path = store.DATA_DIR) -> list[C
             )
         )
     return results
+
+
+def updated(
+    name: str,
+    directory: str | Path,
+    results: Sequence[ClaimResult],
+    meta: Mapping[str, Any],
+    order: Sequence[str],
+) -> tuple[list[ClaimResult], dict[str, Any]]:
+    """The run recorded as `name` with `results` in place of its rows for the
+    same claims (and added where it had none), in `order`, and its meta: the
+    first run's commit, date and duration stay, and `updates` lists each later
+    run (its ids, commit, date and seconds). A quick run cannot update a full
+    one, nor the other way round (ValueError)."""
+    old = store.load(name, directory).meta
+    if bool(old.get("quick")) != bool(meta["quick"]):
+        kinds = {True: "quick", False: "full"}
+        raise ValueError(
+            f"{name} is a {kinds[bool(old.get('quick'))]} run; a "
+            f"{kinds[bool(meta['quick'])]} run cannot update it"
+        )
+    by_key = {r.key: r for r in load(name, directory)} | {r.key: r for r in results}
+    merged = [by_key[k] for k in order if k in by_key]
+    merged += [r for k, r in by_key.items() if k not in order]
+    fresh = set(meta["ids"])
+    failed = {k: v for k, v in old.get("failed", {}).items() if k not in fresh}
+    update = {
+        "ids": list(meta["ids"]),
+        "git_commit": store.GIT_COMMIT,
+        "recorded": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "seconds": meta["seconds"],
+    }
+    kept: dict[str, Any] = {k: old[k] for k in ("git_commit", "recorded", "seconds") if k in old}
+    return merged, {
+        **kept,
+        "quick": meta["quick"],
+        "ids": [r.key for r in merged],
+        "failed": failed | dict(meta["failed"]),
+        "updates": [*old.get("updates", []), update],
+    }

@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from rtlab.studies.browser import BrowserUnavailable, chromium_path
 from rtlab.studies.claims.poll_connections import rule_poll_new_connection
 from rtlab.views.claim_plots.poll_connections import poll_connections
-from tests.studies.claims.helpers import assert_readable, measured
-
-try:
-    chromium_path()
-    HAVE_CHROMIUM = True
-except BrowserUnavailable:  # pragma: no cover - depends on the machine
-    HAVE_CHROMIUM = False
+from tests.studies.claims.helpers import HAVE_CHROMIUM, assert_readable, measured
 
 
 def figures(new: float, polls: float = 20.0) -> dict[str, float]:
