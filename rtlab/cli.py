@@ -8,7 +8,8 @@
   current directory (`--save-as NAME`, `--data-dir DIR`; `--no-save`: not).
 - `rtlab claims` runs the seeds' claims (all, or `--only ID ...`), prints the
   verdict table and can write it as JSON (`--json PATH`) or record the run
-  (`--save-as NAME --data-dir DIR`, see `rtlab.runs.store`).
+  (`--save-as NAME --data-dir DIR`, see `rtlab.runs.store`); with `--update`
+  the chosen claims replace theirs in the recorded NAME and the others stay.
 - `rtlab demo` runs the short live demo: every technique's client on one
   topic, one publisher, a table of what each delivered and how fast.
 """
