@@ -24,6 +24,7 @@ from rtlab.views.claim_plots import (
     support,
     wire,
 )
+from rtlab.views.claim_plots import hold_waste as hold_waste_plot
 from rtlab.views.claim_plots import iframe_loading as iframe_loading_plot
 
 __all__ = ["DRAWERS"]
@@ -38,4 +39,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     **http2.DRAWERS,
     **origin.DRAWERS,
     **latency.DRAWERS,
+    **hold_waste_plot.DRAWERS,
 }
