@@ -14,6 +14,7 @@ from rtlab.studies.claims import (
     code_size,
     compat,
     duplex,
+    hold_waste,
     http2,
     idle,
     iframe_loading,
@@ -303,6 +304,13 @@ CLAIMS: dict[str, Claim] = {
             "seed 000, 002, 004",
             poll_connections.measure_poll_new_connection,
             poll_connections.rule_poll_new_connection,
+        ),
+        Claim(
+            "longpoll_hold_waste",
+            "A held long-poll request itself wastes server resources.",
+            "seed 000, 002, 004",
+            hold_waste.measure_longpoll_hold_waste,
+            hold_waste.rule_longpoll_hold_waste,
         ),
     )
 }

@@ -24,6 +24,7 @@ from rtlab.views.claim_plots import (
     support,
     wire,
 )
+from rtlab.views.claim_plots import hold_waste as hold_waste_plot
 from rtlab.views.claim_plots import iframe_loading as iframe_loading_plot
 from rtlab.views.claim_plots import poll_connections as poll_connections_plot
 
@@ -40,4 +41,5 @@ DRAWERS: dict[str, Callable[[ClaimResult], go.Figure]] = {
     **origin.DRAWERS,
     **latency.DRAWERS,
     **poll_connections_plot.DRAWERS,
+    **hold_waste_plot.DRAWERS,
 }

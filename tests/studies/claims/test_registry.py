@@ -173,6 +173,9 @@ EXPECTED_KEYS["ws_low_overhead"] = {
     for m in ("ip_bytes_per_msg", "p50_ms")
     for r in (1, 20)
 }
+EXPECTED_KEYS["longpoll_hold_waste"] = {"idle_s"} | {
+    f"aiohttp_{m}@100" for m in ("held", "baseline_rss_mib", "kib_per_request", "cpu_pct")
+}
 EXPECTED_KEYS["post_overhead_small"] = {
     f"{d}_{m}" for d in ("ws", "post") for m in ("bytes_per_msg", "cpu_us_per_msg", "p50_ms")
 }
