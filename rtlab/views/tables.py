@@ -30,7 +30,8 @@ __all__ = ["TextTable", "cell_text", "html_table"]
 
 _CELL = "text-align:left;vertical-align:top;padding:4px 8px"
 _RULE = "border-bottom:1px solid rgba(128,128,128,0.35)"
-_WRAP = "white-space:pre-wrap;overflow-wrap:anywhere;min-width:8em"  # narrow enough for four such columns
+# min-width: narrow enough for four such columns beside the short ones
+_WRAP = "white-space:pre-wrap;overflow-wrap:anywhere;min-width:8em"
 _KEEP = "white-space:nowrap"
 _WIDTH = 100  # characters a plain-text line holds
 

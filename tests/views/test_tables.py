@@ -23,7 +23,8 @@ def test_text_table_html_shows_every_character_escaped_and_wrapped() -> None:
     assert "…" not in page
     assert LONG.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in page
     assert "<here>" not in page
-    assert page.count("white-space:pre-wrap;overflow-wrap:anywhere;min-width:8em") == 3  # header and two cells
+    wrapped = "white-space:pre-wrap;overflow-wrap:anywhere;min-width:8em"
+    assert page.count(wrapped) == 3  # header and two cells
     assert page.count("text-align:left") == 9  # 3 columns x (header + 2 rows)
     assert "<th" in page and ">key</th>" in page
 
