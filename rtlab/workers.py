@@ -12,8 +12,13 @@ It speaks a small part of rtlab's wire (see the README's Protocol section):
 `GET /sse/{topic}` streams every message published after the connection opens
 as `id: SEQ` / `data: ENVELOPE` events, holding its worker until the client
 goes; `GET /poll/{topic}` answers `{"messages": [...], "next": N}` at once;
-`publish(topic, data)` is called in-process. A connection that finds every
-worker busy waits in the listen queue until one is free.
+`GET /longpoll/{topic}?after=N&timeout=S` holds its worker until a message
+after N exists (then answers as `/poll` does, from N) or S seconds pass (then
+`{"messages": [], "next": N}`); `GET /metrics` answers `{"workers": W, "busy":
+B}` (B counts the worker answering it); `publish(topic, data)` is called
+in-process. A connection that finds every worker busy waits in the listen
+queue until one is free. `python -m rtlab.workers --workers W` runs one in a
+process of its own: it prints its URL, and SIGTERM (or SIGINT) stops it.
 
 Why hand-written: the standard library's `ThreadingHTTPServer` starts a new
 thread per connection with no limit, which is the opposite of what is being
@@ -23,12 +28,15 @@ server small enough to embed. The pool is a `ThreadPoolExecutor`.
 
 from __future__ import annotations
 
+import argparse
 import functools
 import select
+import signal
 import socket
 import socketserver
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
@@ -80,6 +88,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(parts[1])
         elif len(parts) == 2 and parts[0] == "poll":
             self._poll(parts[1])
+        elif len(parts) == 2 and parts[0] == "longpoll":
+            self._longpoll(parts[1])
+        elif parts == ["metrics"]:
+            server = self.server
+            self._reply(200, dumps({"workers": server.workers, "busy": server.busy}))
         else:
             self._reply(404, dumps({"error": f"no route for {self.path}"}))
 
@@ -96,6 +109,21 @@ class _Handler(BaseHTTPRequestHandler):
             messages = topics.after(topic, 0)
         envelopes = [m.envelope() for m in messages]
         self._reply(200, dumps({"messages": envelopes, "next": len(messages)}))
+
+    def _longpoll(self, topic: str) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        try:
+            after = int(query.get("after", ["0"])[0])
+            timeout = float(query.get("timeout", ["30"])[0])
+        except ValueError:
+            self._reply(400, dumps({"error": "after must be an integer, timeout a number"}))
+            return
+        topics = self.server.topics
+        with topics.changed:  # one wait: a publish or stop() wakes it, nothing polls
+            topics.changed.wait_for(functools.partial(topics.news, topic, after), timeout)
+            messages = topics.after(topic, after)
+        envelopes = [m.envelope() for m in messages]
+        self._reply(200, dumps({"messages": envelopes, "next": after + len(messages)}))
 
     def _stream(self, topic: str) -> None:
         topics = self.server.topics
@@ -136,9 +164,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _PoolServer(socketserver.TCPServer):
     allow_reuse_address = True
+    # Apache's ListenBacklog default; socketserver's 5 drops the SYNs of a burst of
+    # connections, which then wait seconds to retry
+    request_queue_size = 511
 
     def __init__(self, workers: int) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.workers = workers
         self.topics = _Topics()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtlab-worker")
         self.busy = 0
@@ -216,3 +248,20 @@ class WorkerPoolServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m rtlab.workers --workers W`: serve until SIGTERM or SIGINT."""
+    parser = argparse.ArgumentParser(description="a fixed pool of worker threads")
+    parser.add_argument("--workers", type=int, required=True, help="threads (one connection each)")
+    args = parser.parse_args(argv)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    with WorkerPoolServer(args.workers) as server:
+        print(server.url, flush=True)
+        stopping.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -77,3 +77,73 @@ def test_bad_use_is_refused_with_a_reason() -> None:
         WorkerPoolServer(0)
     with pytest.raises(RuntimeError, match="not running: call start"):
         _ = WorkerPoolServer(1).url
+
+
+async def test_a_long_poll_holds_its_worker_until_a_message_or_its_timeout() -> None:
+    with WorkerPoolServer(3) as server:
+        # one connection per request: a kept-alive connection keeps its worker
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
+            held = asyncio.create_task(http.get(f"{server.url}/longpoll/t?after=0&timeout=30"))
+            async with http.get(f"{server.url}/metrics") as response:
+                while (await response.json())["busy"] < 2:  # the held poll and this request
+                    await asyncio.sleep(0.05)
+                    response = await http.get(f"{server.url}/metrics")
+            assert not held.done()
+            server.publish("t", "first")
+            answered = await asyncio.wait_for(held, scaled(5))
+            assert answered.status == 200
+            body = await answered.json()
+            assert [m["data"] for m in body["messages"]] == ["first"] and body["next"] == 1
+            async with http.get(f"{server.url}/longpoll/t?after=1&timeout=0.2") as timed_out:
+                assert await timed_out.json() == {"messages": [], "next": 1}
+            async with http.get(f"{server.url}/longpoll/t?after=x") as bad:
+                assert bad.status == 400
+                assert await bad.json() == {"error": "after must be an integer, timeout a number"}
+            async with http.get(f"{server.url}/metrics") as metrics:
+                assert await metrics.json() == {"workers": 3, "busy": 1}
+    assert worker_threads() == []
+
+
+def test_stop_answers_a_held_long_poll() -> None:
+    async def hold(url: str) -> dict[str, object]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{url}/longpoll/t?after=0&timeout=60") as response,
+        ):
+            return dict(await response.json())
+
+    server = WorkerPoolServer(1).start()
+    answers: list[dict[str, object]] = []
+    client = threading.Thread(target=lambda: answers.append(asyncio.run(hold(server.url))))
+    client.start()
+    while server.busy < 1:
+        time.sleep(0.02)
+    started = time.monotonic()
+    server.stop()
+    client.join(scaled(5))
+    assert answers == [{"messages": [], "next": 0}]
+    assert time.monotonic() - started < scaled(5)  # not the 60 s timeout
+    assert worker_threads() == []
+
+
+def test_its_own_process_prints_its_url_and_stops_on_sigterm() -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rtlab.workers", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(f"{url}/metrics", timeout=scaled(5)) as response:
+            assert response.read() == b'{"workers":2,"busy":1}'
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=scaled(10))
+    assert process.returncode == 0 and err == ""

@@ -143,15 +143,15 @@ _SEED_000 = (
         "连接挂起也会导致资源的浪费",
         "A held (hanging) long-poll request itself wastes server resources.",
         "100 and 1,000 long polls (GET /longpoll/{topic}?after=0&timeout=60) held on an "
-        f"empty topic for 20 s (quick: 100 for 5 s), on the aiohttp server {PROCESS}, a fresh "
-        "server per count, loopback; resident memory against the same server with none "
-        "held (after one warm-up long poll), and CPU over the idle period",
-        "holds if each held request costs the server at least 10 KiB of resident memory, or "
+        f"empty topic for 20 s (quick: 100 for 5 s), on the aiohttp server and on a "
+        f"thread-per-connection server with N + 1 workers, each {PROCESS}, a fresh server per "
+        "count, loopback; resident memory against the same server with none held (after "
+        "one warm-up long poll), and CPU over the idle period",
+        "holds if each held request costs a server at least 10 KiB of resident memory, or "
         "the held set at least 1 % of a core while idle; does not hold if under 2 KiB each "
-        "and under 0.1 % of a core at every count; depends otherwise (a cost, but a small "
-        "one); only the event-loop server is measured (the lab's thread-per-connection "
-        "server speaks /sse and /poll only)",
-        _uses(PYTHON, PROCESS),
+        "and under 0.1 % of a core at every count on both servers; depends otherwise (a "
+        "cost, but a small one); the evidence names each server's cost",
+        _uses(PYTHON, THREADED, PROCESS),
         also=(
             (SEED_002, "长轮询会造成服务器维持大量的长期连接，这可能会导致服务器资源的浪费"),
             (SEED_002, "长轮询需要服务器支持保持长连接，因此对服务器的资源消耗较大"),

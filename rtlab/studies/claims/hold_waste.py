@@ -2,14 +2,17 @@
 resources); seed 002: long polling keeps many long connections open, which can
 waste server resources.
 
-Measured on the lab's aiohttp server (one event loop) in its own process, a
-fresh server for each count: its resident memory with no connection (after a
-warm-up long poll), then with `N` long polls held on an empty topic
-(`GET /longpoll/{topic}?after=0&timeout=60`, counted open by the server's
-`/metrics` before sampling) for an idle period, and its CPU time over that
-period. Per held request: (held RSS - baseline RSS) / N in KiB; idle CPU in %
-of one core. Only the event-loop server is measured: the lab's
-thread-per-connection server (`rtlab.workers`) speaks /sse and /poll only.
+Measured on two servers, each in its own process and fresh for each count:
+the lab's aiohttp server (one event loop) and a thread-per-connection server
+(`rtlab.workers`, `python -m rtlab.workers`, N + 1 worker threads as an Apache
+or PHP-FPM pool sized for the load). For each: its resident memory with no
+connection (after a warm-up long poll), then with `N` long polls held on an
+empty topic (`GET /longpoll/{topic}?after=0&timeout=60`, counted held by the
+server's `/metrics` before sampling) for an idle period, and its CPU time over
+that period. Per held request: (held RSS - baseline RSS) / N in KiB; idle CPU
+in % of one core. The worker pool starts its threads as connections come
+(a `ThreadPoolExecutor`), so its per-request figure includes the thread that
+holds the request: what a thread-per-connection server pays for each.
 
 Rule (on every server and N measured):
 - holds if a held request costs at least `HOLDS_KIB` (10 KiB) of resident
@@ -24,11 +27,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
+import psutil
 
-from rtlab.runs.hosts import ServerHandle, start_server
+from rtlab.runs.hosts import start_server
 from rtlab.studies.claims.base import Measurement, num
 from rtlab.studies.load import raise_fd_limit
 
@@ -52,52 +59,65 @@ OPEN_WAIT_S = 20.0
 KEY = re.compile(r"(?P<server>\w+)_kib_per_request@(?P<n>\d+)$")
 
 
-async def _open_longpolls(url: str) -> int:
-    """How many long polls the server counts open (its /metrics)."""
-    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as response:
-        body = await response.json()
-    return int(body["longpoll"]["open"])
+@dataclass(frozen=True)
+class _Target:
+    """A server under test: its URL, resident memory and CPU seconds, and how
+    many long polls it holds now."""
+
+    url: str
+    rss: Callable[[], int]
+    cpu: Callable[[], float]
+    holding: Callable[[], Awaitable[int]]
 
 
-async def _wait_open(url: str, count: int) -> int:
+async def _metrics(url: str) -> Any:
+    connector = aiohttp.TCPConnector(force_close=True)  # no worker kept on a connection
+    async with (
+        aiohttp.ClientSession(connector=connector) as http,
+        http.get(f"{url}/metrics") as response,
+    ):
+        return await response.json()
+
+
+async def _wait_held(target: _Target, count: int) -> int:
     """Wait (up to OPEN_WAIT_S) until the server holds `count` long polls."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + OPEN_WAIT_S
-    held = await _open_longpolls(url)
+    held = await target.holding()
     while held < count and loop.time() < deadline:
         await asyncio.sleep(0.1)
-        held = await _open_longpolls(url)
+        held = await target.holding()
     return held
 
 
 async def _warm_up(url: str) -> None:
     """One long poll answered (on another topic), so the handler's first-use
     allocations land in the baseline, not in the held requests' cost."""
+    connector = aiohttp.TCPConnector(force_close=True)
     async with (
-        aiohttp.ClientSession() as http,
+        aiohttp.ClientSession(connector=connector) as http,
         http.get(f"{url}/longpoll/warm?after=0&timeout=0.2") as response,
     ):
         await response.read()
 
 
-async def _held(server: ServerHandle, count: int, idle: float) -> dict[str, float]:
+async def _held(target: _Target, count: int, idle: float) -> dict[str, float]:
     """RSS with none, then with `count` long polls held; CPU over `idle` s held."""
-    url = server.url
-    await _warm_up(url)
+    await _warm_up(target.url)
     await asyncio.sleep(SETTLE_S)
-    baseline = server.rss_bytes()
+    baseline = target.rss()
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     timeout = aiohttp.ClientTimeout(total=None)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        target = f"{url}/longpoll/{TOPIC}?after=0&timeout={HOLD_S}"
-        polls = [asyncio.create_task(http.get(target)) for _ in range(count)]
+        poll = f"{target.url}/longpoll/{TOPIC}?after=0&timeout={HOLD_S}"
+        polls = [asyncio.create_task(http.get(poll)) for _ in range(count)]
         try:
-            held = await _wait_open(url, count)
+            held = await _wait_held(target, count)
             await asyncio.sleep(SETTLE_S)
-            cpu_start = server.cpu_seconds()
+            cpu_start = target.cpu()
             await asyncio.sleep(idle)
-            cpu = server.cpu_seconds() - cpu_start
-            rss = server.rss_bytes()
+            cpu = target.cpu() - cpu_start
+            rss = target.rss()
         finally:
             for task in polls:
                 task.cancel()
@@ -110,20 +130,60 @@ async def _held(server: ServerHandle, count: int, idle: float) -> dict[str, floa
     }
 
 
+async def _aiohttp(count: int, idle: float) -> dict[str, float]:
+    server = await start_server("process", history=10)
+    try:
+
+        async def holding() -> int:
+            return int((await _metrics(server.url))["longpoll"]["open"])
+
+        target = _Target(server.url, server.rss_bytes, server.cpu_seconds, holding)
+        return await _held(target, count, idle)
+    finally:
+        with contextlib.suppress(Exception):
+            await server.aclose()
+
+
+async def _worker_pool(count: int, idle: float) -> dict[str, float]:
+    """The thread-per-connection server in a process of its own, stopped by its PID."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "rtlab.workers", "--workers", str(count + 1),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        url = (await asyncio.wait_for(process.stdout.readline(), OPEN_WAIT_S)).decode().strip()
+        watched = psutil.Process(process.pid)
+
+        async def holding() -> int:  # the /metrics request itself holds a worker too
+            return int((await _metrics(url))["busy"]) - 1
+
+        def cpu() -> float:
+            times = watched.cpu_times()
+            return float(times.user + times.system)
+
+        target = _Target(url, lambda: int(watched.memory_info().rss), cpu, holding)
+        return await _held(target, count, idle)
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await process.wait()
+
+
+SERVERS = {"aiohttp": _aiohttp, "threads": _worker_pool}
+LABELS = {"aiohttp": "aiohttp", "threads": "the thread-per-connection server"}
+
+
 async def measure_longpoll_hold_waste(quick: bool) -> Measurement:
-    """Resident memory per held long poll and idle CPU of the held set, on the
-    aiohttp server in its own process, for each count."""
+    """Resident memory per held long poll and idle CPU of the held set, on
+    each server in its own process, for each count."""
     counts, idle = ((100,), 5.0) if quick else ((100, 1000), 20.0)
     raise_fd_limit()
     measured: dict[str, float] = {"idle_s": idle}
-    for count in counts:
-        server = await start_server("process", history=10)
-        try:
-            figures = await _held(server, count, idle)
-        finally:
-            with contextlib.suppress(Exception):
-                await server.aclose()
-        measured |= {f"aiohttp_{name}@{count}": value for name, value in figures.items()}
+    for name, run in SERVERS.items():
+        for count in counts:
+            figures = await run(count, idle)
+            measured |= {f"{name}_{figure}@{count}": value for figure, value in figures.items()}
     return Measurement(measured)
 
 
@@ -148,7 +208,8 @@ def rule_longpoll_hold_waste(figures: Mapping[str, float]) -> tuple[str, str]:
     else:
         verdict = "depends"
     parts = [
-        f"{server} with {n:,} held: {num(kib)} KiB per held request and {num(cpu)} % of a core idle"
+        f"{LABELS.get(server, server)} with {n:,} held: {num(kib)} KiB per held request and "
+        f"{num(cpu)} % of a core idle"
         for server, n, kib, cpu in cases
     ]
     only = {server for server, _, _, _ in cases} == {"aiohttp"}

@@ -14,6 +14,7 @@ from rtlab.views.claim_plots.layout import titled
 __all__ = ["DRAWERS"]
 
 KEY = re.compile(r"(?P<server>\w+)_kib_per_request@(?P<n>\d+)$")
+NAMES = {"aiohttp": "aiohttp (one event loop)", "threads": "a worker thread per connection"}
 
 
 def _hold_waste(result: ClaimResult) -> go.Figure:
@@ -29,7 +30,7 @@ def _hold_waste(result: ClaimResult) -> go.Figure:
             go.Bar(
                 x=[f"{n:,} held" for n in counts],
                 y=[result.measured[f"{server}_kib_per_request@{n}"] for n in counts],
-                name=server,
+                name=NAMES.get(server, server),
             )
         )
     titled(

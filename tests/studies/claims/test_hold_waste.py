@@ -47,11 +47,24 @@ def test_hold_waste_depends_in_between() -> None:
     assert "5 KiB per held request" in evidence
 
 
+def test_both_servers_are_named() -> None:
+    both = figures(1.5, 0.05) | {
+        "threads_kib_per_request@100": 6.0,
+        "threads_cpu_pct@100": 0.0,
+        "threads_baseline_rss_mib@100": 25.3,
+    }
+    verdict, evidence = hold_waste.rule_longpoll_hold_waste(both)
+    assert verdict == "depends"  # cheap on aiohttp, a small cost on the thread server
+    assert "the thread-per-connection server with 100 held: 6 KiB per held request" in evidence
+    assert "only the event-loop server" not in evidence
+
+
 def test_the_quick_measurement_holds_every_long_poll_at_a_memory_cost() -> None:
     result = measured("longpoll_hold_waste")
     got = result.measured
-    assert got["aiohttp_held@100"] == 100
-    assert 0 < got["aiohttp_kib_per_request@100"] < 1000
-    assert 0 <= got["aiohttp_cpu_pct@100"] < 50
-    assert got["aiohttp_baseline_rss_mib@100"] > 10
+    for server in ("aiohttp", "threads"):
+        assert got[f"{server}_held@100"] == 100
+        assert 0 < got[f"{server}_kib_per_request@100"] < 1000
+        assert 0 <= got[f"{server}_cpu_pct@100"] < 50
+        assert got[f"{server}_baseline_rss_mib@100"] > 10
     assert_readable(DRAWERS["longpoll_hold_waste"](result))
