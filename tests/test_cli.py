@@ -374,6 +374,8 @@ def test_claims_update_replaces_only_the_claims_run_again(
     )
     (update,) = recorded.meta["updates"]
     assert update["ids"] == [FAST_CLAIM] and update["git_commit"] == store.GIT_COMMIT
+    assert main(["claims", "--only", FAST_CLAIM, *save, "--update"]) == 0  # again
+    assert len(store.load("rt", tmp_path).meta["updates"]) == 1  # only under its latest
     capsys.readouterr()
     assert main(["claims", "--only", FAST_CLAIM, *save[1:], "--update"]) == 2  # full over quick
     assert capsys.readouterr().err.endswith(

@@ -85,8 +85,8 @@ def updated(
     """The run recorded as `name` with `results` in place of its rows for the
     same claims (and added where it had none), in `order`, and its meta: the
     first run's commit, date and duration stay, and `updates` lists each later
-    run (its ids, commit, date and seconds). A quick run cannot update a full
-    one, nor the other way round (ValueError)."""
+    run (its ids, commit, date and seconds; a claim only under its latest). A
+    quick run cannot update a full one, nor the other way round (ValueError)."""
     old = store.load(name, directory).meta
     if bool(old.get("quick")) != bool(meta["quick"]):
         kinds = {True: "quick", False: "full"}
@@ -111,5 +111,12 @@ def updated(
         "quick": meta["quick"],
         "ids": [r.key for r in merged],
         "failed": failed | dict(meta["failed"]),
-        "updates": [*old.get("updates", []), update],
+        "updates": [*_superseded(old.get("updates", []), fresh), update],
     }
+
+
+def _superseded(updates: Sequence[Mapping[str, Any]], fresh: set[str]) -> list[dict[str, Any]]:
+    """Earlier updates without the claims measured again now (and without those
+    left with none)."""
+    kept = [dict(u) | {"ids": [k for k in u["ids"] if k not in fresh]} for u in updates]
+    return [u for u in kept if u["ids"]]
