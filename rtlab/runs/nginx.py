@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
+from rtlab.env import executable
+
 __all__ = [
     "INSTALL_HINT",
     "MAX_CONCURRENT_STREAMS",
@@ -69,15 +71,13 @@ class NginxUnavailable(RuntimeError):
 
 def nginx_path() -> str:
     """The nginx executable (`RTLAB_NGINX` overrides), or NginxUnavailable."""
-    configured = os.environ.get("RTLAB_NGINX")
-    if configured:
-        if not os.access(configured, os.X_OK):
-            raise NginxUnavailable(f"RTLAB_NGINX={configured!r} is not an executable")
-        return configured
-    for candidate in (*CANDIDATES, shutil.which("nginx") or ""):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    raise NginxUnavailable(f"no nginx found: {INSTALL_HINT}")
+    try:
+        found = executable("RTLAB_NGINX", CANDIDATES, "nginx")
+    except ValueError as exc:
+        raise NginxUnavailable(str(exc)) from None
+    if found is None:
+        raise NginxUnavailable(f"no nginx found: {INSTALL_HINT}")
+    return found
 
 
 def _free_port(host: str) -> int:

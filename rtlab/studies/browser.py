@@ -36,10 +36,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import os
 import random
 import secrets
-import shutil
 import string
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict
@@ -49,6 +47,7 @@ import aiohttp
 import pandas as pd
 
 from rtlab.aio import run_sync
+from rtlab.env import executable
 from rtlab.lab import Lab
 from rtlab.runs.rows import DELIVERY_TYPES
 from rtlab.runs.schedule import Schedule
@@ -82,15 +81,13 @@ class BrowserUnavailable(RuntimeError):
 
 def chromium_path() -> str:
     """The Chromium executable to drive, or BrowserUnavailable."""
-    configured = os.environ.get("RTLAB_CHROMIUM")
-    if configured:
-        if not os.access(configured, os.X_OK):
-            raise BrowserUnavailable(f"RTLAB_CHROMIUM={configured!r} is not an executable")
-        return configured
-    for candidate in (*CANDIDATES, shutil.which("chromium") or ""):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    raise BrowserUnavailable(f"no Chromium found: {INSTALL_HINT}")
+    try:
+        found = executable("RTLAB_CHROMIUM", CANDIDATES, "chromium")
+    except ValueError as exc:
+        raise BrowserUnavailable(str(exc)) from None
+    if found is None:
+        raise BrowserUnavailable(f"no Chromium found: {INSTALL_HINT}")
+    return found
 
 
 @contextlib.asynccontextmanager
